@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Golden vectors for neuroloop's signal path, computed with SciPy (an independent
+implementation). Run from the repository root:  python3 scripts/golden/make_golden.py
+Needs numpy and scipy (Debian: python3-scipy). Writes test/golden/*.json and *.csv.
+
+What is computed here is the definition in DESIGN.md (Band power, Filters):
+  welch(x, fs, window='hann', nperseg=segment, noverlap=segment//2,
+        detrend='constant', scaling='density'), band power = sum(P[lo <= f < hi] * df)
+  sosfilt(butter(N, Wn, btype, fs=fs, output='sos'), x)
+  iirnotch(f0, Q, fs) run with lfilter
+"""
+import json
+import os
+import sys
+
+import numpy as np
+import scipy
+from scipy import signal
+
+OUT = os.path.join(os.path.dirname(__file__), '..', '..', 'test', 'golden')
+rng = np.random.default_rng(20261121)
+
+
+def test_signal(n, fs, rng):
+    """Noise plus a few sines: broadband so every band has power, with structure."""
+    t = np.arange(n) / fs
+    x = rng.normal(0, 5.0, n)
+    for f, a in ((2.5, 20.0), (10.0, 15.0), (21.0, 8.0), (37.0, 3.0)):
+        if f < fs / 2:
+            x += a * np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi))
+    return x
+
+
+def band_power(x, fs, segment, bands):
+    f, p = signal.welch(x, fs, window='hann', nperseg=segment, noverlap=segment // 2,
+                        detrend='constant', scaling='density')
+    df = f[1] - f[0]
+    return f, p, {name: float(np.sum(p[(f >= lo) & (f < hi)] * df)) for name, lo, hi in bands}
+
+
+def filters():
+    cases = []
+    specs = [
+        ('lowpass', 1, 30.0, 250.0), ('lowpass', 4, 30.0, 250.0), ('lowpass', 5, 100.0, 1000.0),
+        ('lowpass', 8, 45.0, 500.0), ('highpass', 1, 1.0, 250.0), ('highpass', 2, 0.5, 250.0),
+        ('highpass', 3, 5.0, 1000.0), ('highpass', 6, 10.0, 512.0),
+        ('bandpass', 1, (13.0, 30.0), 250.0), ('bandpass', 2, (13.0, 30.0), 250.0),
+        ('bandpass', 3, (1.0, 45.0), 250.0), ('bandpass', 4, (8.0, 12.0), 1000.0),
+        ('bandpass', 5, (60.0, 200.0), 2000.0), ('bandstop', 2, (48.0, 52.0), 250.0),
+        ('bandstop', 3, (55.0, 65.0), 1000.0), ('bandstop', 4, (20.0, 80.0), 500.0),
+    ]
+    for kind, order, wn, fs in specs:
+        x = test_signal(1500, fs, rng)
+        sos = signal.butter(order, wn, btype=kind, fs=fs, output='sos')
+        y = signal.sosfilt(sos, x)
+        cases.append({'kind': kind, 'order': order,
+                      'cutoff_Hz': list(wn) if isinstance(wn, tuple) else wn,
+                      'fs_Hz': fs, 'x': x.tolist(), 'y': y.tolist()})
+    notches = []
+    for f0, q, fs in ((50.0, 30.0, 250.0), (60.0, 35.0, 1000.0), (50.0, 10.0, 500.0)):
+        x = test_signal(1500, fs, rng)
+        b, a = signal.iirnotch(f0, q, fs)
+        notches.append({'freq_Hz': f0, 'Q': q, 'fs_Hz': fs, 'x': x.tolist(),
+                        'y': signal.lfilter(b, a, x).tolist()})
+    return {'butterworth': cases, 'notch': notches}
+
+
+def welch_cases():
+    bands = [('delta', 1, 4), ('theta', 4, 8), ('alpha', 8, 13), ('beta', 13, 30), ('gamma', 30, 45)]
+    cases = []
+    for fs, n, segment in ((250.0, 256, 256), (250.0, 1000, 256), (256.0, 512, 256),
+                           (250.0, 500, 250), (1000.0, 1024, 1024), (200.0, 777, 100),
+                           (250.0, 600, 255), (512.0, 2048, 512)):
+        x = test_signal(n, fs, rng)
+        f, p, bp = band_power(x, fs, segment, bands)
+        cases.append({'fs_Hz': fs, 'segment': segment, 'x': x.tolist(),
+                      'frequencies_Hz': f.tolist(), 'psd': p.tolist(),
+                      'bands': [{'name': b, 'lo_Hz': lo, 'hi_Hz': hi} for b, lo, hi in bands],
+                      'bandPower': bp})
+    return cases
+
+
+def features_csv(name, fs, n, channels, window, hop, segment, with_time):
+    """An input CSV as `neuroloop features` reads it and the expected output CSV's numbers."""
+    data = np.stack([test_signal(n, fs, rng) for _ in channels], axis=1)
+    bands = [('delta', 1, 4), ('theta', 4, 8), ('alpha', 8, 13), ('beta', 13, 30), ('gamma', 30, 45)]
+    with open(os.path.join(OUT, f'{name}.input.csv'), 'w') as fh:
+        fh.write(','.join((['t'] if with_time else []) + channels) + '\n')
+        for i in range(n):
+            cells = ([repr(round(i / fs, 9))] if with_time else []) + [repr(float(v)) for v in data[i]]
+            fh.write(','.join(cells) + '\n')
+    rows = []
+    for end in range(window, n + 1, hop):
+        row = {'end_sample': end, 't_s': end / fs}
+        for c, ch in enumerate(channels):
+            _, _, bp = band_power(data[end - window:end, c], fs, segment, bands)
+            for b, _, _ in bands:
+                row[f'{ch}.{b}'] = bp[b]
+        rows.append(row)
+    return {'name': name, 'fs_Hz': fs, 'window': window, 'hop': hop, 'segment': segment,
+            'withTime': with_time, 'rows': rows}
+
+
+def streaming():
+    """Filter chain then band power per window: the path the live loop runs."""
+    fs, n, window, hop = 250.0, 3000, 250, 50
+    x = test_signal(n, fs, rng)
+    hp = signal.butter(2, 1.0, btype='highpass', fs=fs, output='sos')
+    b, a = signal.iirnotch(50.0, 30.0, fs)
+    y = signal.lfilter(b, a, signal.sosfilt(hp, x))
+    bands = [('alpha', 8, 13), ('beta', 13, 30)]
+    frames = []
+    for end in range(window, n + 1, hop):
+        _, _, bp = band_power(y[end - window:end], fs, window, bands)
+        frames.append({'index': end, **bp})
+    return {'fs_Hz': fs, 'window': window, 'hop': hop, 'x': x.tolist(),
+            'filters': [{'type': 'highpass', 'order': 2, 'cutoff_Hz': 1.0},
+                        {'type': 'notch', 'freq_Hz': 50.0, 'Q': 30.0}],
+            'bands': [{'name': nm, 'lo_Hz': lo, 'hi_Hz': hi} for nm, lo, hi in bands],
+            'frames': frames}
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    meta = {'numpy': np.__version__, 'scipy': scipy.__version__, 'python': sys.version.split()[0],
+            'generator': 'scripts/golden/make_golden.py'}
+    out = {'meta': meta, **filters()}
+    json.dump(out, open(os.path.join(OUT, 'filters.json'), 'w'))
+    json.dump({'meta': meta, 'cases': welch_cases()}, open(os.path.join(OUT, 'welch.json'), 'w'))
+    json.dump({'meta': meta, **streaming()}, open(os.path.join(OUT, 'streaming.json'), 'w'))
+    feats = [features_csv('features-a', 250.0, 2000, ['C3', 'C4'], 256, 64, 256, True),
+             features_csv('features-b', 500.0, 2500, ['LFP0', 'LFP1', 'LFP2'], 500, 125, 250, False)]
+    json.dump({'meta': meta, 'cases': feats}, open(os.path.join(OUT, 'features.json'), 'w'))
+    print('golden vectors written to', os.path.normpath(OUT))
+
+
+if __name__ == '__main__':
+    main()

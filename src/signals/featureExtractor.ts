@@ -1,0 +1,195 @@
+import { type Band, bandBins, bandPowerFromPsd } from './band.js';
+import { Biomarker, type BiomarkerSpec } from './biomarker.js';
+import { type SampleBlock, assertValidBlock, blockLength } from './sampleBlock.js';
+import type { SosCoefficients } from './sos.js';
+import { SosFilterBank } from './sosFilter.js';
+import { WelchPsd } from './welch.js';
+
+export interface FeatureExtractorOptions {
+  readonly fs_Hz: number;
+  readonly channels: readonly string[];
+  /** Samples per analysis window. */
+  readonly window: number;
+  /** Samples between consecutive window ends. */
+  readonly hop: number;
+  /** Welch segment length in samples (<= window). */
+  readonly segment: number;
+  readonly bands: readonly Band[];
+  /** Causal filter cascade applied to every channel before analysis (null: none). */
+  readonly filter?: SosCoefficients | null;
+  readonly biomarker?: BiomarkerSpec | null;
+}
+
+/** DESIGN.md FeatureFrame. */
+export interface FeatureFrame {
+  /** Exclusive end sample index of the window. */
+  readonly index: number;
+  /** index / fs_Hz: data time of the window's end, in seconds. */
+  readonly t_s: number;
+  /** Band name -> power per channel, in uV^2. */
+  readonly bandPower: Readonly<Record<string, Float64Array>>;
+  /** NaN when no biomarker is configured or it is not valid. */
+  readonly biomarker: number;
+  readonly valid: boolean;
+  readonly reasons: readonly string[];
+}
+
+/** Largest span of samples filtered in one pass (bounds the scratch buffer). */
+const MAX_CHUNK = 4096;
+
+/**
+ * The streaming signal path for one session: causal filters, a window ring, Welch band
+ * power on every hop, and the biomarker. Samples go in as blocks of any length; frames
+ * come out at window ends `window, window + hop, ...` (session sample indices).
+ *
+ * The result does not depend on how the signal is cut into blocks: the filters run sample
+ * by sample with carried state and each frame reads only the ring, so the same samples
+ * give bit-identical frames. Per sample and per window nothing is allocated except the
+ * frame that is handed out (subscribers may keep it, so it cannot be reused).
+ *
+ * Lost samples (a jump in `firstIndex`) reset the filters and make every frame whose
+ * window touches the gap invalid ("gap"); windows ending inside the gap are not emitted.
+ * A non-finite sample enters the filter as 0 and invalidates the frames whose window
+ * holds it ("nonfinite"), so one bad sample cannot poison the filter state for good.
+ */
+export class FeatureExtractor {
+  readonly options: FeatureExtractorOptions;
+  private readonly channelCount: number;
+  private readonly filter: SosFilterBank | null;
+  private readonly welch: WelchPsd;
+  private readonly ring: Float64Array[];
+  private readonly scratch: Float64Array;
+  private readonly psd: Float64Array;
+  private readonly bandRanges: { first: number; end: number }[];
+  /** [band][channel], reused for every frame before it is copied out. */
+  private readonly power: Float64Array[];
+  private readonly biomarker: Biomarker | null;
+  private nextIndex = 0;
+  private nextEnd: number;
+  /** Frames ending at or before these indices are invalid. */
+  private gapUntilEnd = -1;
+  private nonfiniteUntilEnd = -1;
+
+  constructor(options: FeatureExtractorOptions) {
+    const { window, hop, segment, fs_Hz, channels, bands } = options;
+    if (!Number.isInteger(window) || window < 2) throw new Error(`window must be an integer >= 2 samples, got ${window}`);
+    if (!Number.isInteger(hop) || hop < 1) throw new Error(`hop must be an integer >= 1 sample, got ${hop}`);
+    if (!Number.isInteger(segment) || segment < 2 || segment > window) {
+      throw new Error(`segment must be an integer from 2 to the window (${window}) samples, got ${segment}`);
+    }
+    if (channels.length === 0) throw new Error('at least one channel is needed');
+    if (bands.length === 0) throw new Error('at least one band is needed');
+    for (const band of bands) {
+      if (!(band.lo_Hz >= 0 && band.hi_Hz > band.lo_Hz)) throw new Error(`band ${band.name}: need 0 <= lo_Hz < hi_Hz, got ${band.lo_Hz}..${band.hi_Hz}`);
+    }
+    this.options = options;
+    this.channelCount = channels.length;
+    this.filter = options.filter && options.filter.sections > 0 ? new SosFilterBank(options.filter, channels.length) : null;
+    this.welch = new WelchPsd(segment, fs_Hz);
+    this.ring = channels.map(() => new Float64Array(2 * window));
+    this.scratch = new Float64Array(Math.min(MAX_CHUNK, window));
+    this.psd = new Float64Array(this.welch.bins);
+    this.bandRanges = bands.map((b) => bandBins(this.welch.frequencies_Hz, b));
+    this.power = bands.map(() => new Float64Array(channels.length));
+    this.biomarker = options.biomarker ? new Biomarker(options.biomarker) : null;
+    this.nextEnd = window;
+  }
+
+  /** Session index of the next sample expected. */
+  get expectedIndex(): number {
+    return this.nextIndex;
+  }
+
+  /** Feeds one block; calls `emit` for every window that ends inside it. */
+  push(block: SampleBlock, emit: (frame: FeatureFrame) => void): void {
+    assertValidBlock(block, this.channelCount, this.options.fs_Hz);
+    const n = blockLength(block);
+    if (block.firstIndex < this.nextIndex) {
+      throw new Error(`sample block starts at index ${block.firstIndex}, but index ${this.nextIndex} was expected next: indices must never go back`);
+    }
+    if (block.firstIndex > this.nextIndex) this.skipGap(block.firstIndex);
+
+    let offset = 0;
+    while (offset < n) {
+      const chunk = Math.min(n - offset, this.nextEnd - this.nextIndex, this.scratch.length);
+      this.ingest(block, offset, chunk);
+      offset += chunk;
+      this.nextIndex += chunk;
+      if (this.nextIndex === this.nextEnd) {
+        emit(this.frame(this.nextEnd));
+        this.nextEnd += this.options.hop;
+      }
+    }
+  }
+
+  private ingest(block: SampleBlock, offset: number, length: number): void {
+    const window = this.options.window;
+    const scratch = this.scratch;
+    for (let c = 0; c < this.channelCount; c++) {
+      const input = block.data[c];
+      for (let i = 0; i < length; i++) {
+        const x = input[offset + i];
+        if (Number.isFinite(x)) {
+          scratch[i] = x;
+        } else {
+          scratch[i] = 0;
+          this.nonfiniteUntilEnd = Math.max(this.nonfiniteUntilEnd, this.nextIndex + i + window);
+        }
+      }
+      if (this.filter !== null) this.filter.process(c, scratch, 0, scratch, 0, length);
+      // Each sample is written twice, so every window is one contiguous run of the ring.
+      const ring = this.ring[c];
+      let pos = this.nextIndex % window;
+      for (let i = 0; i < length; i++) {
+        ring[pos] = scratch[i];
+        ring[pos + window] = scratch[i];
+        pos = pos + 1 === window ? 0 : pos + 1;
+      }
+    }
+  }
+
+  private skipGap(resumeAt: number): void {
+    const { window, hop } = this.options;
+    const zeroFrom = Math.max(this.nextIndex, resumeAt - window);
+    for (const ring of this.ring) {
+      for (let i = zeroFrom; i < resumeAt; i++) {
+        const pos = i % window;
+        ring[pos] = 0;
+        ring[pos + window] = 0;
+      }
+    }
+    this.filter?.reset();
+    this.gapUntilEnd = resumeAt + window - 1;
+    while (this.nextEnd <= resumeAt) this.nextEnd += hop;
+    this.nextIndex = resumeAt;
+  }
+
+  private frame(end: number): FeatureFrame {
+    const { window, bands, fs_Hz } = this.options;
+    const start = end % window;
+    for (let c = 0; c < this.channelCount; c++) {
+      this.welch.psdInto(this.ring[c], start, window, this.psd);
+      for (let b = 0; b < bands.length; b++) {
+        const range = this.bandRanges[b];
+        this.power[b][c] = bandPowerFromPsd(this.psd, this.welch.df_Hz, range.first, range.end);
+      }
+    }
+    const reasons: string[] = [];
+    if (end <= this.gapUntilEnd) reasons.push('gap');
+    if (end <= this.nonfiniteUntilEnd) reasons.push('nonfinite');
+    const t_s = end / fs_Hz;
+    let biomarker = Number.NaN;
+    let valid = reasons.length === 0;
+    if (this.biomarker !== null) {
+      const result = this.biomarker.update(this.power, t_s, valid);
+      biomarker = result.value;
+      if (!result.valid) {
+        valid = false;
+        if (result.reason !== null && result.reason !== 'signal') reasons.push(result.reason);
+      }
+    }
+    const bandPower: Record<string, Float64Array> = {};
+    for (let b = 0; b < bands.length; b++) bandPower[bands[b].name] = Float64Array.from(this.power[b]);
+    return { index: end, t_s, bandPower, biomarker, valid, reasons };
+  }
+}
