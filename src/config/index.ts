@@ -1,0 +1,4 @@
+export * from './jsonSchema.js';
+export * from './load.js';
+export * from './problems.js';
+export * from './schema.js';

@@ -1,0 +1,45 @@
+import type { z } from 'zod';
+
+/** A config (or other declared input) that failed validation, with every problem listed. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(source: string, problems: readonly string[]) {
+    super(`${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** `signals.filters[1].Q` from ['signals', 'filters', 1, 'Q']. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out === '' ? '(top level)' : out;
+}
+
+/** One line per problem, each starting with the path of the value it is about. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  const lines: string[] = [];
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) lines.push(`${formatPath([...issue.path, key])}: unknown key`);
+      continue;
+    }
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      // Report the closest alternative rather than "invalid input".
+      const best = issue.errors.reduce((a, b) => (a.length <= b.length ? a : b));
+      lines.push(...formatIssues(best));
+      continue;
+    }
+    const message = issue.message
+      .replace(/^Invalid input: /, '')
+      .replace(/^Invalid (discriminator value|option)\. Expected /i, 'expected one of ')
+      .replace(/^Invalid option: expected one of /, 'expected one of ')
+      .replace(/\breceived\b/, 'got');
+    lines.push(`${formatPath(issue.path)}: ${message}`);
+  }
+  return lines;
+}

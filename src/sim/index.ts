@@ -1,0 +1,4 @@
+export * from './pinkNoise.js';
+export * from './seededRandom.js';
+export * from './syntheticBrain.js';
+export * from './syntheticSource.js';

@@ -1,0 +1,231 @@
+import { PinkNoise } from './pinkNoise.js';
+import { SeededRandom } from './seededRandom.js';
+
+/** The rhythms and artefacts of the synthetic brain (config `source.brain`). */
+export interface BrainParameters {
+  readonly background_uV: number;
+  readonly alphaFrequency_Hz: number;
+  readonly alphaAmplitude_uV: number;
+  readonly betaFrequency_Hz: number;
+  readonly betaAmplitude_uV: number;
+  readonly burstRate_per_s: number;
+  readonly burstMedian_ms: number;
+  readonly burstSpread: number;
+  readonly lineFrequency_Hz: number;
+  readonly lineAmplitude_uV: number;
+  readonly artifactRate_per_min: number;
+  readonly spikeAmplitude_uV: number;
+  readonly saturation_uV: number;
+  readonly saturation_ms: number;
+  readonly channelGainSpread: number;
+}
+
+/** How stimulation acts on beta bursts (config `source.plant`). */
+export interface PlantParameters {
+  readonly I50_mA: number;
+  readonly hill: number;
+  readonly tau_ms: number;
+  readonly stimArtifact_uV_per_mA: number;
+}
+
+export interface SyntheticBrainOptions {
+  readonly fs_Hz: number;
+  readonly channels: number;
+  readonly seed: number;
+  readonly brain: BrainParameters;
+  readonly plant: PlantParameters;
+}
+
+/** What only the simulator knows: the latent state behind the last sample produced. */
+export interface BrainGroundTruth {
+  /** Session index of the next sample to be produced. */
+  readonly nextIndex: number;
+  /** Beta envelope after stimulation's suppression, in uV (0 outside bursts). */
+  readonly betaEnvelope_uV: number;
+  /** True while the suppressed envelope is above half the unsuppressed burst amplitude. */
+  readonly inBurst: boolean;
+  /** Current suppression factor, 1 = none (after the plant's lag). */
+  readonly suppression: number;
+}
+
+/** Rise and fall of a burst envelope (raised cosine), capped at a quarter of the burst. */
+const BURST_EDGE_MS = 60;
+const SPIKE_MS = 12;
+
+/**
+ * A seeded synthetic LFP/EEG (DESIGN.md, Simulator): 1/f background per channel, an
+ * alpha rhythm with slow amplitude drift, beta (~20 Hz) bursts with Poisson onsets and
+ * log-normal durations shared by all channels (with per-channel gains), line noise,
+ * occasional spikes and saturation episodes, all clipped at the front end's range.
+ *
+ * The plant: beta amplitude is multiplied by 1 / (1 + (I / I50)^n) through a first-order
+ * lag of time constant tau, where I is the stimulation amplitude set by `setStimulation`.
+ * Deterministic: state advances one sample at a time in a fixed order of random draws.
+ */
+export class SyntheticBrain {
+  readonly options: SyntheticBrainOptions;
+  private readonly random: SeededRandom;
+  private readonly pink: PinkNoise[];
+  private readonly alphaGain: Float64Array;
+  private readonly betaGain: Float64Array;
+  private readonly linePhase: Float64Array;
+  private readonly alphaPhaseOffset: Float64Array;
+  private index = 0;
+  // Beta burst state.
+  private burstStart = -1;
+  private burstLength = 0;
+  private burstEdge = 0;
+  private burstPeak = 0;
+  private betaPhase = 0;
+  private betaFrequency_Hz: number;
+  private envelope_uV = 0;
+  // Alpha drift (first-order low-passed noise, about 1 s).
+  private alphaDrift = 0;
+  private alphaPhase = 0;
+  // Artefacts.
+  private spikeLeft = 0;
+  private saturationLeft = 0;
+  private saturationSign = 1;
+  // Plant.
+  private stimAmplitude_mA = 0;
+  private stimFrequency_Hz = 0;
+  private stimPhase = 0;
+  private suppression = 1;
+  private readonly lagAlpha: number;
+
+  constructor(options: SyntheticBrainOptions) {
+    if (!(options.fs_Hz > 0)) throw new Error(`fs_Hz must be positive, got ${options.fs_Hz}`);
+    if (!Number.isInteger(options.channels) || options.channels < 1) throw new Error(`channels must be a whole number >= 1, got ${options.channels}`);
+    this.options = options;
+    this.random = new SeededRandom(options.seed);
+    const n = options.channels;
+    const spread = options.brain.channelGainSpread;
+    this.pink = Array.from({ length: n }, () => new PinkNoise());
+    this.alphaGain = new Float64Array(n);
+    this.betaGain = new Float64Array(n);
+    this.linePhase = new Float64Array(n);
+    this.alphaPhaseOffset = new Float64Array(n);
+    for (let c = 0; c < n; c++) {
+      this.alphaGain[c] = 1 + spread * (2 * this.random.uniform() - 1);
+      this.betaGain[c] = 1 + spread * (2 * this.random.uniform() - 1);
+      this.linePhase[c] = 2 * Math.PI * this.random.uniform();
+      this.alphaPhaseOffset[c] = 0.3 * (2 * this.random.uniform() - 1);
+    }
+    this.betaFrequency_Hz = options.brain.betaFrequency_Hz;
+    this.lagAlpha = 1 - Math.exp(-1000 / (options.fs_Hz * options.plant.tau_ms));
+  }
+
+  /** The stimulation the plant sees from now on (the simulated stimulator calls this). */
+  setStimulation(amplitude_mA: number, frequency_Hz: number): void {
+    this.stimAmplitude_mA = Number.isFinite(amplitude_mA) && amplitude_mA > 0 ? amplitude_mA : 0;
+    this.stimFrequency_Hz = Number.isFinite(frequency_Hz) && frequency_Hz > 0 ? frequency_Hz : 0;
+  }
+
+  groundTruth(): BrainGroundTruth {
+    const b = this.options.brain;
+    return {
+      nextIndex: this.index,
+      betaEnvelope_uV: this.envelope_uV,
+      inBurst: this.envelope_uV > 0.5 * b.betaAmplitude_uV && b.betaAmplitude_uV > 0,
+      suppression: this.suppression,
+    };
+  }
+
+  /**
+   * Produces the next `length` samples of every channel into `out[c][offset ..]`.
+   * Returns true if any sample was clipped at the front end's range.
+   */
+  fill(out: readonly Float32Array[] | readonly Float64Array[], offset: number, length: number): boolean {
+    const { fs_Hz, brain, plant } = this.options;
+    const channels = this.options.channels;
+    const dt = 1 / fs_Hz;
+    const twoPi = 2 * Math.PI;
+    const onsetProbability = brain.burstRate_per_s * dt;
+    const artifactProbability = (brain.artifactRate_per_min / 60) * dt;
+    const alphaSmoothing = 1 - Math.exp(-dt / 1.0);
+    const clip = brain.saturation_uV;
+    let clipped = false;
+
+    for (let i = 0; i < length; i++) {
+      // Plant: the suppression the current stimulation asks for, reached through a lag.
+      const target = 1 / (1 + (this.stimAmplitude_mA / plant.I50_mA) ** plant.hill);
+      this.suppression += (target - this.suppression) * this.lagAlpha;
+
+      // Beta bursts: Poisson onsets, log-normal durations, raised-cosine edges.
+      if (this.burstStart < 0) {
+        if (this.random.uniform() < onsetProbability) {
+          const duration_ms = brain.burstMedian_ms * Math.exp(brain.burstSpread * this.random.normal());
+          this.burstStart = this.index;
+          this.burstLength = Math.max(2, Math.round((duration_ms / 1000) * fs_Hz));
+          this.burstEdge = Math.max(1, Math.min(Math.round((BURST_EDGE_MS / 1000) * fs_Hz), Math.floor(this.burstLength / 4)));
+          this.burstPeak = 0.7 + 0.6 * this.random.uniform();
+          this.betaFrequency_Hz = brain.betaFrequency_Hz + 2 * (2 * this.random.uniform() - 1);
+        }
+      }
+      let shape = 0;
+      if (this.burstStart >= 0) {
+        const k = this.index - this.burstStart;
+        if (k >= this.burstLength) {
+          this.burstStart = -1;
+        } else {
+          const fromEnd = this.burstLength - 1 - k;
+          const edge = Math.min(k, fromEnd);
+          shape = edge >= this.burstEdge ? 1 : 0.5 - 0.5 * Math.cos((Math.PI * edge) / this.burstEdge);
+        }
+      }
+      this.envelope_uV = brain.betaAmplitude_uV * this.burstPeak * shape * this.suppression;
+      this.betaPhase += twoPi * this.betaFrequency_Hz * dt;
+      if (this.betaPhase > twoPi) this.betaPhase -= twoPi;
+
+      // Alpha with slow amplitude drift.
+      this.alphaDrift += (this.random.normal() * 3 - this.alphaDrift) * alphaSmoothing;
+      const alphaAmplitude = brain.alphaAmplitude_uV * Math.max(0, 1 + 0.5 * this.alphaDrift);
+      this.alphaPhase += twoPi * brain.alphaFrequency_Hz * dt;
+      if (this.alphaPhase > twoPi) this.alphaPhase -= twoPi;
+
+      // Artefacts, shared by all channels (movement, cable).
+      if (this.spikeLeft === 0 && this.saturationLeft === 0 && this.random.uniform() < artifactProbability) {
+        if (this.random.uniform() < 0.5) {
+          this.spikeLeft = Math.max(2, Math.round((SPIKE_MS / 1000) * fs_Hz));
+        } else {
+          this.saturationLeft = Math.max(1, Math.round((brain.saturation_ms / 1000) * fs_Hz));
+          this.saturationSign = this.random.uniform() < 0.5 ? -1 : 1;
+        }
+      }
+      const spikeLength = Math.max(2, Math.round((SPIKE_MS / 1000) * fs_Hz));
+      const spike = this.spikeLeft > 0 ? brain.spikeAmplitude_uV * Math.sin((Math.PI * (spikeLength - this.spikeLeft)) / spikeLength * 2) : 0;
+
+      this.stimPhase += twoPi * this.stimFrequency_Hz * dt;
+      if (this.stimPhase > twoPi) this.stimPhase -= twoPi;
+      const stimArtifact = plant.stimArtifact_uV_per_mA * this.stimAmplitude_mA * Math.sin(this.stimPhase);
+
+      const t = this.index * dt;
+      const beta = this.envelope_uV * Math.sin(this.betaPhase);
+      for (let c = 0; c < channels; c++) {
+        let x =
+          brain.background_uV * this.pink[c].next(this.random.normal()) +
+          alphaAmplitude * this.alphaGain[c] * Math.sin(this.alphaPhase + this.alphaPhaseOffset[c]) +
+          beta * this.betaGain[c] +
+          brain.lineAmplitude_uV * Math.sin(twoPi * brain.lineFrequency_Hz * t + this.linePhase[c]) +
+          spike +
+          stimArtifact;
+        if (this.saturationLeft > 0) x = this.saturationSign * clip;
+        if (x > clip) {
+          x = clip;
+          clipped = true;
+        } else if (x < -clip) {
+          x = -clip;
+          clipped = true;
+        }
+        out[c][offset + i] = x;
+      }
+      if (this.saturationLeft > 0) {
+        this.saturationLeft--;
+        clipped = true;
+      }
+      if (this.spikeLeft > 0) this.spikeLeft--;
+      this.index++;
+    }
+    return clipped;
+  }
+}
