@@ -34,6 +34,10 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
       lines.push(...formatIssues(best));
       continue;
     }
+    if (issue.code === 'too_small' || issue.code === 'too_big') {
+      lines.push(`${formatPath(issue.path)}: ${boundMessage(issue)}`);
+      continue;
+    }
     const message = issue.message
       .replace(/^Invalid input: /, '')
       .replace(/^Invalid (discriminator value|option)\. Expected /i, 'expected one of ')
@@ -42,4 +46,13 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
     lines.push(`${formatPath(issue.path)}: ${message}`);
   }
   return lines;
+}
+
+function boundMessage(issue: z.core.$ZodIssueTooSmall | z.core.$ZodIssueTooBig): string {
+  const small = issue.code === 'too_small';
+  const bound = Number(small ? (issue as z.core.$ZodIssueTooSmall).minimum : (issue as z.core.$ZodIssueTooBig).maximum);
+  const inclusive = issue.inclusive !== false;
+  if (issue.origin === 'array') return `must have ${small ? 'at least' : 'at most'} ${bound} item${bound === 1 ? '' : 's'}`;
+  if (issue.origin === 'string') return `must be ${small ? 'at least' : 'at most'} ${bound} character${bound === 1 ? '' : 's'} long`;
+  return `must be ${small ? '>' : '<'}${inclusive ? '=' : ''} ${bound}`;
 }

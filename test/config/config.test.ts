@@ -1,0 +1,93 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, configJsonSchema, loadConfigFile, parseConfig, parseConfigText } from '../../src/config/index.js';
+
+const examplesDir = fileURLToPath(new URL('../../config/examples/', import.meta.url));
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    parseConfig(raw, 'test.yaml');
+  } catch (error) {
+    if (error instanceof ConfigError) return [...error.problems];
+    throw error;
+  }
+  return [];
+}
+
+describe('config', () => {
+  const examples = readdirSync(examplesDir).filter((f) => /\.(ya?ml|json)$/.test(f));
+  it('has example configs', () => expect(examples.length).toBeGreaterThan(0));
+  it.each(examples)('example %s is valid', (name) => {
+    const config = loadConfigFile(`${examplesDir}${name}`);
+    expect(config.rig.id).toMatch(/^[A-Za-z0-9_-]+$/);
+  });
+
+  it('an empty file is the embedded default: simulated source, policy off', () => {
+    const config = parseConfig(parseConfigText('', 'empty.yaml'));
+    expect(config.source.kind).toBe('sim');
+    expect(config.policy.kind).toBe('off');
+    expect(Object.keys(config.signals.bands)).toEqual(['delta', 'theta', 'alpha', 'beta', 'gamma']);
+  });
+
+  it('names the band whose edges are reversed, as the issue spells it', () => {
+    expect(problemsOf({ signals: { bands: { beta: { lo_Hz: 13, hi_Hz: 12 } } } })).toEqual(['signals.bands.beta.hi_Hz: must be > lo_Hz (13)']);
+  });
+
+  it('lists every problem, each by its path: unknown keys, wrong types, out of range', () => {
+    const problems = problemsOf({
+      rig: { id: 'bad id!' },
+      source: { kind: 'sim', fs_Hz: 'fast', channels: 0 },
+      signals: { window_sample: 256, filters: [{ type: 'notch', freq_Hz: 50, Q: -1 }] },
+      limitz: {},
+    });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^rig\.id: must be 1 to 64 letters/),
+        expect.stringMatching(/^source\.fs_Hz: expected number, got string/),
+        'source.channels: must be >= 1',
+        'signals.window_sample: unknown key',
+        'signals.filters[0].Q: must be > 0',
+        'limitz: unknown key',
+      ]),
+    );
+    expect(problems).toHaveLength(6);
+  });
+
+  it('checks against the sample rate: bands and filter edges below Nyquist, biomarker references', () => {
+    const problems = problemsOf({
+      source: { kind: 'sim', fs_Hz: 250, channels: 2 },
+      signals: {
+        filters: [{ type: 'lowpass', cutoff_Hz: 125 }],
+        bands: { beta: { lo_Hz: 13, hi_Hz: 30 }, high: { lo_Hz: 100, hi_Hz: 130 } },
+        biomarker: { terms: [{ channel: 2, band: 'beta' }, { channel: 0, band: 'alpha' }] },
+      },
+    });
+    expect(problems.sort()).toEqual(
+      [
+        'signals.bands.high.hi_Hz: must be <= 125 Hz, the Nyquist frequency of source.fs_Hz (250)',
+        'signals.biomarker.terms[0].channel: must be < source.channels (2)',
+        'signals.biomarker.terms[1].band: unknown band "alpha" (bands: beta, high)',
+        'signals.filters[0].cutoff_Hz: must be < 125 Hz, the Nyquist frequency of source.fs_Hz (250)',
+      ].sort(),
+    );
+  });
+
+  it('names an unknown source or filter kind with the allowed ones', () => {
+    expect(problemsOf({ source: { kind: 'edf' } })).toEqual([expect.stringMatching(/^source\.kind: expected one of .*sim.*csv/)]);
+    expect(problemsOf({ signals: { filters: [{ type: 'comb' }] } })).toEqual([expect.stringMatching(/^signals\.filters\[0\]\.type: expected one of .*notch/)]);
+  });
+
+  it('reports YAML syntax errors by line and column, and a missing file by name', () => {
+    expect(() => parseConfigText('rig:\n  id: a\n   bad: [1,\n', 'broken.yaml')).toThrow(/broken\.yaml: .*\n\s+- line \d+, column \d+/);
+    expect(() => parseConfigText('- 1\n- 2\n', 'list.yaml')).toThrow(/expected a mapping/);
+    expect(() => loadConfigFile('/nonexistent/neuroloop.yaml')).toThrow(/neuroloop\.yaml: 1 problem\n\s+- file not found/);
+  });
+
+  it('exports a JSON Schema that rejects unknown keys, and config/schema.json is up to date', () => {
+    const schema = configJsonSchema();
+    expect(schema.additionalProperties).toBe(false);
+    const committed = JSON.parse(readFileSync(fileURLToPath(new URL('../../config/schema.json', import.meta.url)), 'utf8')) as unknown;
+    expect(committed).toEqual(schema);
+  });
+});
