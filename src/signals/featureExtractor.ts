@@ -61,6 +61,8 @@ export class FeatureExtractor {
   private readonly scratch: Float64Array;
   private readonly psd: Float64Array;
   private readonly bandRanges: { first: number; end: number }[];
+  /** Bins above every band are never computed. */
+  private readonly binEnd: number;
   /** [band][channel], reused for every frame before it is copied out. */
   private readonly power: Float64Array[];
   private readonly biomarker: Biomarker | null;
@@ -91,6 +93,7 @@ export class FeatureExtractor {
     this.psd = new Float64Array(this.welch.bins);
     this.bandRanges = bands.map((b) => bandBins(this.welch.frequencies_Hz, b));
     this.power = bands.map(() => new Float64Array(channels.length));
+    this.binEnd = Math.max(1, ...this.bandRanges.map((r) => r.end));
     this.biomarker = options.biomarker ? new Biomarker(options.biomarker) : null;
     this.nextEnd = window;
   }
@@ -168,7 +171,7 @@ export class FeatureExtractor {
     const { window, bands, fs_Hz } = this.options;
     const start = end % window;
     for (let c = 0; c < this.channelCount; c++) {
-      this.welch.psdInto(this.ring[c], start, window, this.psd);
+      this.welch.psdInto(this.ring[c], start, window, this.psd, this.binEnd);
       for (let b = 0; b < bands.length; b++) {
         const range = this.bandRanges[b];
         this.power[b][c] = bandPowerFromPsd(this.psd, this.welch.df_Hz, range.first, range.end);

@@ -8,8 +8,8 @@ import { RealDft } from './realDft.js';
  * Equal to scipy.signal.welch(x, fs, window='hann', nperseg=segment,
  * noverlap=segment // 2, detrend='constant', scaling='density').
  *
- * One instance is one plan: the window, the DFT and every scratch buffer are made in the
- * constructor, and `psdInto` allocates nothing.
+ * One instance is one plan: the DFT and every scratch buffer are made in the constructor,
+ * and `psdInto` allocates nothing once it has seen its input array.
  */
 export class WelchPsd {
   readonly segment: number;
@@ -20,11 +20,13 @@ export class WelchPsd {
   readonly df_Hz: number;
   /** Bin centre frequencies, computed the way numpy.fft.rfftfreq does (bit for bit). */
   readonly frequencies_Hz: Float64Array;
-  private readonly window: Float64Array;
   private readonly scale: number;
   private readonly dft: RealDft;
   private readonly segmentBuffer: Float64Array;
   private readonly spectrum: Float64Array;
+  private readonly views = new WeakMap<Float64Array, Float64Array[]>();
+  private lastArray: Float64Array | null = null;
+  private lastViews: Float64Array[] | undefined = undefined;
 
   constructor(segment: number, fs_Hz: number) {
     if (!Number.isInteger(segment) || segment < 2) throw new Error(`Welch segment must be an integer >= 2 samples, got ${segment}`);
@@ -37,12 +39,11 @@ export class WelchPsd {
     const binWidth = 1 / (segment * (1 / fs_Hz));
     this.frequencies_Hz = new Float64Array(this.bins);
     for (let k = 0; k < this.bins; k++) this.frequencies_Hz[k] = k * binWidth;
-    this.window = new Float64Array(segment);
     let sumSquares = 0;
     for (let n = 0; n < segment; n++) {
-      // Periodic ("DFT-even") Hann: the symmetric window of length segment + 1, last point dropped.
+      // Periodic ("DFT-even") Hann: the symmetric window of length segment + 1, last point
+      // dropped. Only its energy is needed here; psdInto applies it in the frequency domain.
       const w = 0.5 - 0.5 * Math.cos((2 * Math.PI * n) / segment);
-      this.window[n] = w;
       sumSquares += w * w;
     }
     this.scale = 1 / (fs_Hz * sumSquares);
@@ -57,37 +58,84 @@ export class WelchPsd {
   }
 
   /**
-   * PSD of `x[offset .. offset + length)` into `out[0 .. bins)`, in input units squared
-   * per Hz. Throws if fewer than `segment` samples are given.
+   * PSD of `x[offset .. offset + length)` into `out[0 .. binEnd)` (default: every bin), in
+   * input units squared per Hz. Bins at and above `binEnd` are not computed: the live path
+   * asks only for the bins its bands cover. Throws if fewer than `segment` samples are given.
+   *
+   * How, and why it equals the definition: each segment's plain DFT X is taken straight
+   * from `x` (a Float64Array is read in place through a cached view, nothing is copied).
+   * The constant detrend only changes the DC bin, which becomes 0. The periodic Hann
+   * window w[n] = 1/2 - (e^{2 pi i n/N} + e^{-2 pi i n/N}) / 4 multiplies in time, so in
+   * frequency it is the 3-tap combination Y[k] = X[k]/2 - (X[k-1] + X[k+1])/4 (indices
+   * mod N; X[-k] = conj X[k] for real input). Y equals DFT((x - mean) * w) to rounding.
    */
-  psdInto(x: ArrayLike<number>, offset: number, length: number, out: Float64Array): void {
+  psdInto(x: ArrayLike<number>, offset: number, length: number, out: Float64Array, binEnd = this.bins): void {
     const count = this.segmentCount(length);
     if (count === 0) throw new Error(`Welch needs at least ${this.segment} samples, got ${length}`);
-    const seg = this.segment;
-    const buf = this.segmentBuffer;
-    const spec = this.spectrum;
-    const w = this.window;
+    const n = this.segment;
     const bins = this.bins;
-    const nyquistBin = seg % 2 === 0 ? bins - 1 : -1;
-    out.fill(0, 0, bins);
+    const spec = this.spectrum;
+    const end = Math.min(binEnd, bins);
+    // Bins needed from the DFT: one beyond the last output, for the window's right tap.
+    const dftEnd = Math.min(end + 1, bins);
+    const nyquistBin = n % 2 === 0 ? bins - 1 : -1;
+    out.fill(0, 0, end);
     for (let s = 0; s < count; s++) {
-      const start = offset + s * this.step;
-      let mean = 0;
-      for (let n = 0; n < seg; n++) mean += x[start + n];
-      mean /= seg;
-      for (let n = 0; n < seg; n++) buf[n] = (x[start + n] - mean) * w[n];
-      this.dft.forward(buf, spec);
-      for (let k = 0; k < bins; k++) {
-        const re = spec[2 * k];
-        const im = spec[2 * k + 1];
-        out[k] += re * re + im * im;
+      this.dft.forward(this.segmentAt(x, offset + s * this.step), spec, dftEnd);
+      spec[0] = 0; // detrend: (x - mean) has no DC
+      spec[1] = 0;
+      for (let k = 0; k < end; k++) {
+        // Left neighbour X[k-1]: for k = 0 it is X[-1] = conj X[1].
+        const lr = k === 0 ? spec[2] : spec[2 * k - 2];
+        const li = k === 0 ? -spec[3] : spec[2 * k - 1];
+        // Right neighbour X[k+1]: past N/2 it is conj X[N-k-1].
+        let rr: number;
+        let ri: number;
+        if (k + 1 < bins) {
+          rr = spec[2 * k + 2];
+          ri = spec[2 * k + 3];
+        } else {
+          const m = n - k - 1;
+          rr = spec[2 * m];
+          ri = -spec[2 * m + 1];
+        }
+        const yr = 0.5 * spec[2 * k] - 0.25 * (lr + rr);
+        const yi = 0.5 * spec[2 * k + 1] - 0.25 * (li + ri);
+        out[k] += yr * yr + yi * yi;
       }
     }
     const norm = this.scale / count;
-    for (let k = 0; k < bins; k++) {
+    for (let k = 0; k < end; k++) {
       const doubled = k !== 0 && k !== nyquistBin ? 2 : 1;
       out[k] *= norm * doubled;
     }
+  }
+
+  /**
+   * The `segment` samples of `x` from `start`: a view into a Float64Array (made once per
+   * array and position, then reused, so the streaming path allocates nothing after its
+   * first pass over the ring), else a copy into the plan's buffer.
+   */
+  private segmentAt(x: ArrayLike<number>, start: number): Float64Array {
+    if (x instanceof Float64Array) {
+      // The streaming path asks about the same ring channel after channel: remember the last.
+      let views = x === this.lastArray ? this.lastViews : this.views.get(x);
+      if (views === undefined) {
+        views = [];
+        this.views.set(x, views);
+      }
+      this.lastArray = x;
+      this.lastViews = views;
+      let view = views[start];
+      if (view === undefined) {
+        view = x.subarray(start, start + this.segment);
+        views[start] = view;
+      }
+      return view;
+    }
+    const buf = this.segmentBuffer;
+    for (let i = 0; i < this.segment; i++) buf[i] = x[start + i];
+    return buf;
   }
 }
 
