@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { from, type Observable } from 'rxjs';
 import type { Config } from '../config/schema.js';
@@ -51,7 +52,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const seed = parseInteger('--seed', values.seed, 0, 2 ** 32 - 1);
   const speed = values.speed as 'realtime' | 'max' | undefined;
 
-  const { blocks, channels, fs_Hz } = await openSource(config, { duration_s, seed, speed });
+  const { blocks, channels, fs_Hz } = await openSource(config, dirname(resolve(values.config)), { duration_s, seed, speed });
   let options;
   try {
     options = signalPathOptions(config.signals, channels, fs_Hz);
@@ -100,7 +101,7 @@ interface SourceOverrides {
   speed?: 'realtime' | 'max';
 }
 
-async function openSource(config: Config, o: SourceOverrides): Promise<{ blocks: Observable<SampleBlock>; channels: string[]; fs_Hz: number }> {
+async function openSource(config: Config, configDir: string, o: SourceOverrides): Promise<{ blocks: Observable<SampleBlock>; channels: string[]; fs_Hz: number }> {
   const source = config.source;
   if (source.kind === 'sim') {
     const blocks = syntheticSource({
@@ -118,7 +119,8 @@ async function openSource(config: Config, o: SourceOverrides): Promise<{ blocks:
   if (o.speed === 'realtime' || source.pacing === 'realtime') {
     throw new InputError('source.pacing: realtime replay of a CSV file is not implemented yet; use max');
   }
-  const signal = await openCsvSignal(source.path, { fs_Hz: source.fs_Hz, block_samples: source.block_samples });
+  // A relative path in a config file means relative to that file, wherever it is run from.
+  const signal = await openCsvSignal(resolve(configDir, source.path), { fs_Hz: source.fs_Hz, block_samples: source.block_samples });
   const limit = o.duration_s === undefined ? Number.POSITIVE_INFINITY : Math.round(o.duration_s * signal.fs_Hz);
   async function* limited(): AsyncGenerator<SampleBlock> {
     for await (const block of signal.blocks) {

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { REPO, runCli, tempDir } from '../helpers/cli.js';
 
 describe('neuroloop sim', () => {
   it('writes the CSV that features reads; the same seed gives the same bytes', async () => {
@@ -64,6 +64,15 @@ describe('neuroloop (top level) and run', () => {
     expect(lines[0]).toMatch(/^t +1\.0 s \| beta [\d.]+ [\d.]+ uV\^2 \| biomarker [-\d.]+ \| invalid \((averaging|baseline)\)/);
     expect(lines.at(-1)).toMatch(/biomarker -?\d+\.\d+ \| valid/);
     expect(r.stderr).toMatch(/"msg":"session ended"/);
+  });
+
+  it('run: replays a CSV source named relative to its config file, from any working directory', async () => {
+    const r = await runCli(['run', '--config', join(REPO, 'config/examples/replay-csv.yaml')], { cwd: tempDir() });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(20);
+    expect(lines.at(-1)).toMatch(/^t +20\.0 s \| beta [\d.]+ [\d.]+ uV\^2 \| biomarker \d+\.\d+ \| valid/);
   });
 
   it('run: an invalid config never starts a session', async () => {
