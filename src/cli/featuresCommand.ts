@@ -68,34 +68,31 @@ export async function featuresCommand(argv: string[]): Promise<number> {
   }
 
   const extractor = new FeatureExtractor({ fs_Hz: signal.fs_Hz, channels: signal.channels, window, hop, segment, bands });
-  const out = await AtomicTextOutput.create(values.out ?? '-');
   try {
-    const columns = signal.channels.flatMap((ch) => bands.map((b) => `${ch}.${b.name}`));
-    await out.write(`end_sample,t_s,${columns.join(',')}\n`);
-    let frames = 0;
-    let rows: string[] = [];
-    const onFrame = (frame: FeatureFrame): void => {
-      frames++;
-      rows.push(formatRow(frame, signal.channels.length, bands.map((b) => b.name)));
-    };
-    for await (const block of signal.blocks) {
-      extractor.push(block, onFrame);
-      if (rows.length > 0) {
-        await out.write(rows.join(''));
-        rows = [];
+    await AtomicTextOutput.writeWith(values.out ?? '-', async (out) => {
+      const columns = signal.channels.flatMap((ch) => bands.map((b) => `${ch}.${b.name}`));
+      await out.write(`end_sample,t_s,${columns.join(',')}\n`);
+      let frames = 0;
+      let rows: string[] = [];
+      const onFrame = (frame: FeatureFrame): void => {
+        frames++;
+        rows.push(formatRow(frame, signal.channels.length, bands.map((b) => b.name)));
+      };
+      for await (const block of signal.blocks) {
+        extractor.push(block, onFrame);
+        if (rows.length > 0) {
+          await out.write(rows.join(''));
+          rows = [];
+        }
       }
-    }
+      if (frames === 0) {
+        throw new InputError(`--window ${window} is larger than the data: ${input} has ${extractor.expectedIndex} samples per channel`);
+      }
+    });
+  } finally {
     progress.done();
-    if (frames === 0) {
-      throw new InputError(`--window ${window} is larger than the data: ${input} has ${extractor.expectedIndex} samples per channel`);
-    }
-    await out.commit();
-    return 0;
-  } catch (error) {
-    progress.done();
-    await out.abort();
-    throw error;
   }
+  return 0;
 }
 
 function formatRow(frame: FeatureFrame, channels: number, bandNames: readonly string[]): string {

@@ -62,30 +62,27 @@ export async function simCommand(argv: string[]): Promise<number> {
   const brain = new SyntheticBrain({ fs_Hz, channels, seed, brain: base.brain, plant: base.plant });
   const buffers = Array.from({ length: channels }, () => new Float64Array(ROWS_PER_CHUNK));
   const progress = new Progress('sim');
-  const out = await AtomicTextOutput.create(values.out ?? '-');
   try {
-    await out.write(`t,${channelNames(channels).join(',')}\n`);
-    for (let done = 0; done < total; ) {
-      const n = Math.min(ROWS_PER_CHUNK, total - done);
-      brain.fill(buffers, 0, n);
-      const lines: string[] = [];
-      for (let i = 0; i < n; i++) {
-        let line = formatTime((done + i) / fs_Hz);
-        for (let c = 0; c < channels; c++) line += `,${Math.round(buffers[c][i] * 1e6) / 1e6}`;
-        lines.push(line);
+    await AtomicTextOutput.writeWith(values.out ?? '-', async (out) => {
+      await out.write(`t,${channelNames(channels).join(',')}\n`);
+      for (let done = 0; done < total; ) {
+        const n = Math.min(ROWS_PER_CHUNK, total - done);
+        brain.fill(buffers, 0, n);
+        const lines: string[] = [];
+        for (let i = 0; i < n; i++) {
+          let line = formatTime((done + i) / fs_Hz);
+          for (let c = 0; c < channels; c++) line += `,${Math.round(buffers[c][i] * 1e6) / 1e6}`;
+          lines.push(line);
+        }
+        await out.write(`${lines.join('\n')}\n`);
+        done += n;
+        progress.update(`${((done / total) * 100).toFixed(0)} % of ${duration_s} s`);
       }
-      await out.write(`${lines.join('\n')}\n`);
-      done += n;
-      progress.update(`${((done / total) * 100).toFixed(0)} % of ${duration_s} s`);
-    }
+    });
+  } finally {
     progress.done();
-    await out.commit();
-    return 0;
-  } catch (error) {
-    progress.done();
-    await out.abort();
-    throw error;
   }
+  return 0;
 }
 
 /** Seconds with up to 9 decimals and no float noise (0.3, not 0.30000000000000004). */

@@ -26,6 +26,18 @@ export class AtomicTextOutput {
     return out;
   }
 
+  /** Runs `body` against a fresh output; commits if it returns, aborts and rethrows if it throws. */
+  static async writeWith(target: string, body: (out: AtomicTextOutput) => Promise<void>): Promise<void> {
+    const out = await AtomicTextOutput.create(target);
+    try {
+      await body(out);
+    } catch (error) {
+      await out.abort();
+      throw error;
+    }
+    await out.commit();
+  }
+
   get toStdout(): boolean {
     return this.target === '-';
   }
