@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { limitsSchema } from './limitsSchema.js';
+import { policyMaxAmplitude_mA, policySchema } from './policySchema.js';
 
 /**
  * The whole config file. Every section is a strict object: an unknown key is an error,
@@ -147,9 +149,9 @@ export const signalsSchema = z
   })
   .describe('The signal path: filters, windows, bands, biomarker.');
 
-export const policySchema = z
-  .discriminatedUnion('kind', [z.strictObject({ kind: z.literal('off') })])
-  .describe('What the biomarker asks for. Closed-loop kinds arrive with the closed-loop work.');
+export const stimulatorSchema = z
+  .strictObject({ kind: z.literal('simulated').describe('The simulated stimulator: drives the simulated patient (a sim source), else only records.') })
+  .describe('Where the governor\'s output goes.');
 
 const emptySection = (what: string) => z.strictObject({}).describe(`${what} (not configurable yet).`);
 
@@ -164,8 +166,8 @@ export const configSchema = z
     source: sourceSchema.default(() => simSourceSchema.parse({ kind: 'sim' })),
     signals: signalsSchema.default(() => signalsSchema.parse({})),
     policy: policySchema.default({ kind: 'off' }),
-    limits: emptySection('Hard safety limits').default({}),
-    stimulator: emptySection('The stimulator output').default({}),
+    limits: limitsSchema.default(() => limitsSchema.parse({})),
+    stimulator: stimulatorSchema.default({ kind: 'simulated' }),
     telemetry: emptySection('MQTT telemetry').default({}),
     recording: emptySection('Session recording').default({}),
     logging: loggingSchema.default(() => loggingSchema.parse({})),
@@ -189,6 +191,14 @@ export const configSchema = z
         }
       }
     });
+    const asked = policyMaxAmplitude_mA(cfg.policy);
+    if (asked > 0 && cfg.limits.amplitude_mA.max === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['limits', 'amplitude_mA', 'max'],
+        message: `is 0 (the default: no stimulation), but policy "${cfg.policy.kind}" asks for up to ${asked} mA; set the hard limits in the limits section`,
+      });
+    }
     if (cfg.source.kind === 'sim') {
       const channels = cfg.source.channels;
       cfg.signals.biomarker?.terms.forEach((term, i) => {
@@ -208,3 +218,5 @@ export type SimPlantConfig = z.output<typeof simPlantSchema>;
 export type SignalsConfig = z.output<typeof signalsSchema>;
 export type BiomarkerConfig = z.output<typeof biomarkerSchema>;
 export type LoggingConfig = z.output<typeof loggingSchema>;
+export type { LimitsConfig } from './limitsSchema.js';
+export type { PolicyConfig } from './policySchema.js';

@@ -1,0 +1,22 @@
+import type { StimParams } from '../stimParams.js';
+
+/** What a policy sees of a feature frame. */
+export interface PolicyFrame {
+  readonly t_s: number;
+  readonly biomarker: number;
+  readonly valid: boolean;
+}
+
+/**
+ * A policy: a pure function of (frame, its own state) to a requested StimParams
+ * (DESIGN.md, Policies). The state lives inside the object; `step` reads no clock, only
+ * the frame's data time, so a replay makes the same requests.
+ */
+export interface Policy {
+  readonly kind: string;
+  step(frame: PolicyFrame): StimParams;
+  /** A short word for the live view: off, on, startup, up, down, hold, blanked, ... */
+  state(): string;
+  /** The thresholds to show beside the biomarker (empty for none). */
+  thresholds(): readonly number[];
+}

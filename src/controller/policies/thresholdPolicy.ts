@@ -1,0 +1,65 @@
+import type { ThresholdPolicyConfig } from '../../config/policySchema.js';
+import { stimOff, type StimParams } from '../stimParams.js';
+import { ConditionTimer } from './conditionTimer.js';
+import type { Policy, PolicyFrame } from './policy.js';
+
+/**
+ * Single threshold (as Percept's single-threshold mode): on when the biomarker has been
+ * above the threshold for onset_ms, off when it has been at or below it for
+ * termination_ms; after each switch the detector is ignored for blanking_ms. An invalid
+ * frame changes nothing and breaks both counts.
+ */
+export class ThresholdPolicy implements Policy {
+  readonly kind = 'threshold';
+  private readonly on: StimParams;
+  private readonly off: StimParams;
+  private readonly above = new ConditionTimer();
+  private readonly below = new ConditionTimer();
+  private stimulating = false;
+  private blankedUntil_s = Number.NEGATIVE_INFINITY;
+  private current = 'startup';
+
+  constructor(private readonly config: ThresholdPolicyConfig) {
+    this.on = { enabled: config.amplitude_mA > 0, amplitude_mA: config.amplitude_mA, frequency_Hz: config.frequency_Hz, pulseWidth_us: config.pulseWidth_us };
+    this.off = stimOff(config.frequency_Hz, config.pulseWidth_us);
+  }
+
+  step(frame: PolicyFrame): StimParams {
+    const c = this.config;
+    const t = frame.t_s;
+    if (t * 1000 < c.startupDelay_ms) {
+      this.current = 'startup';
+      return this.off;
+    }
+    if (!frame.valid || !Number.isFinite(frame.biomarker)) {
+      this.above.reset();
+      this.below.reset();
+      this.current = this.stimulating ? 'on (hold)' : 'off (hold)';
+      return this.stimulating ? this.on : this.off;
+    }
+    if (t < this.blankedUntil_s) {
+      this.current = 'blanked';
+      return this.stimulating ? this.on : this.off;
+    }
+    const isAbove = frame.biomarker > c.threshold;
+    if (!this.stimulating && this.above.held(isAbove, t, c.onset_ms)) this.switchTo(true, t);
+    else if (this.stimulating && this.below.held(!isAbove, t, c.termination_ms)) this.switchTo(false, t);
+    this.current = this.stimulating ? 'on' : 'off';
+    return this.stimulating ? this.on : this.off;
+  }
+
+  private switchTo(stimulating: boolean, t_s: number): void {
+    this.stimulating = stimulating;
+    this.blankedUntil_s = t_s + this.config.blanking_ms / 1000;
+    this.above.reset();
+    this.below.reset();
+  }
+
+  state(): string {
+    return this.current;
+  }
+
+  thresholds(): readonly number[] {
+    return [this.config.threshold];
+  }
+}
