@@ -1,29 +1,35 @@
+import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { from, type Observable } from 'rxjs';
+import { parseConfig, readConfigFile } from '../config/load.js';
+import { applyOverrides } from '../config/overrides.js';
 import type { Config } from '../config/schema.js';
-import { loadConfigFile } from '../config/load.js';
-import { signalPathOptions } from '../controller/signalPathOptions.js';
-import { openCsvSignal } from '../drivers/csvSignalReader.js';
+import type { GovernorEvent } from '../controller/governorEvent.js';
+import { LIMIT_EVENT_KINDS } from '../controller/governorEvent.js';
 import { InputError } from '../drivers/inputError.js';
-import type { SampleBlock } from '../signals/sampleBlock.js';
-import { featureFrames } from '../signals/operators.js';
-import { channelNames, syntheticSource } from '../sim/syntheticSource.js';
+import { NdjsonWriter } from '../drivers/ndjsonWriter.js';
 import { parseInteger, parsePositive } from './args.js';
+import { buildSession } from './buildSession.js';
 import { createLogger } from './logger.js';
 import { StatusLine } from './statusLine.js';
+import { sessionSummary } from './sessionSummary.js';
 
 export const RUN_HELP = `Usage: neuroloop run --config FILE [options]
 
-Runs a session: source -> filters -> band power -> biomarker, shown live on one line.
-(The policy, the safety governor and the stimulator arrive with the closed-loop work;
-until then the only policy is "off" and nothing is stimulated.)
+Runs the closed loop: source -> filters -> band power -> biomarker -> policy -> safety
+governor -> stimulator, driven by data time, with a one-line live view.
+Ctrl+C ramps stimulation off through the governor, writes the summary and exits 0
+(a second Ctrl+C cuts stimulation at once).
 
 Options:
   --config FILE          config (YAML or JSON); see config/examples/
   --duration S           stop after S seconds of data (default: until Ctrl+C)
   --speed realtime|max   pacing of a simulated or file source (default: from the config)
-  --seed K               override source.seed of a simulated source
+  --seed K               shorthand for --set source.seed=K
+  --set KEY=VALUE        override any config key by its dotted path (repeatable),
+                         validated like the file: --set policy.upperThreshold=1.5
+  --trace FILE.ndjson    one JSON line per feature frame: request, applied, events
+  --summary FILE.json    what the session did (duration, stimulation, energy, bursts)
 `;
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -35,6 +41,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       duration: { type: 'string' },
       speed: { type: 'string' },
       seed: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      trace: { type: 'string' },
+      summary: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -43,90 +52,80 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length > 0) throw new InputError(`run: unexpected argument "${positionals[0]}"\n\n${RUN_HELP}`);
-  if (values.config === undefined) throw new InputError(`run: --config FILE is required (try config/examples/sim-basic.yaml)\n\n${RUN_HELP}`);
+  if (values.config === undefined) throw new InputError(`run: --config FILE is required (try config/examples/sim-adbs.yaml)\n\n${RUN_HELP}`);
   if (values.speed !== undefined && values.speed !== 'realtime' && values.speed !== 'max') {
     throw new InputError(`--speed: expected realtime or max, got "${values.speed}"`);
   }
-  const config = loadConfigFile(values.config);
   const duration_s = parsePositive('--duration', values.duration);
   const seed = parseInteger('--seed', values.seed, 0, 2 ** 32 - 1);
-  const speed = values.speed as 'realtime' | 'max' | undefined;
+  const sets = [...(values.set ?? []), ...(seed === undefined ? [] : [`source.seed=${seed}`])];
+  const raw = applyOverrides(readConfigFile(values.config), sets);
+  const config: Config = parseConfig(raw, sets.length > 0 ? `${values.config} with --set` : values.config);
+  if (seed !== undefined && config.source.kind !== 'sim') throw new InputError('--seed: the source is not the simulator');
 
-  const { blocks, channels, fs_Hz } = await openSource(config, dirname(resolve(values.config)), { duration_s, seed, speed });
-  let options;
-  try {
-    options = signalPathOptions(config.signals, channels, fs_Hz);
-  } catch (error) {
-    throw new InputError(`${values.config}: ${(error as Error).message}`);
-  }
   const logger = createLogger(config.logging);
+  const trace = values.trace ? new NdjsonWriter(values.trace) : null;
+  const logEvent = (e: GovernorEvent): void => {
+    if (LIMIT_EVENT_KINDS.has(e.kind) || e.kind === 'estop' || e.kind === 'lockout' || e.kind === 'watchdog-fallback' || e.kind === 'dose-exhausted') logger.warn({ event: e }, e.kind);
+    else logger.info({ event: e }, e.kind);
+  };
+  let lastBlock_ms = performance.now();
+  const built = await buildSession(
+    config,
+    { configDir: dirname(resolve(values.config)), duration_s, speed: values.speed as 'realtime' | 'max' | undefined },
+    { onEvent: logEvent, onBlock: () => (lastBlock_ms = performance.now()) },
+  );
+  const { session, policy, governor } = built;
   const status = new StatusLine();
-  const shownBand = config.signals.biomarker?.terms[0]?.band ?? options.bands[0].name;
-  logger.info({ rig: config.rig.id, source: config.source.kind, fs_Hz, channels, config: values.config }, 'session started');
+  logger.info({ rig: config.rig.id, source: config.source.kind, policy: config.policy.kind, fs_Hz: built.fs_Hz, channels: built.channels, pacing: built.pacing, config: values.config }, 'session started');
 
-  return await new Promise<number>((resolve) => {
-    let frames = 0;
+  return await new Promise<number>((resolvePromise) => {
+    let interrupts = 0;
+    let silentTimer: NodeJS.Timeout | null = null;
     const finish = (code: number, reason: string): void => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      if (silentTimer) clearInterval(silentTimer);
       status.end();
-      logger.info({ frames, reason }, 'session ended');
+      trace?.close();
+      const summary = sessionSummary(session, built.brain(), config);
+      if (values.summary) writeFileSync(values.summary, `${JSON.stringify(summary, null, 2)}\n`);
+      logger.info({ reason, summary }, 'session ended');
       logger.flush();
-      resolve(code);
+      resolvePromise(code);
     };
-    const subscription = blocks.pipe(featureFrames(options)).subscribe({
-      next: (frame) => {
-        frames++;
-        status.show(frame, shownBand);
+    const subscription = built.steps.subscribe({
+      next: (step) => {
+        trace?.write(step, step.t_s * 1000);
+        const governorState = governor.latched ? `LATCHED ${governor.latched}` : governor.fallbackActive ? 'FALLBACK' : session.stopping ? 'stopping' : 'ok';
+        status.show(step, { thresholds: policy.thresholds(), policyState: policy.state(), governorState });
       },
       error: (error: unknown) => {
         logger.error({ err: error }, 'session failed');
         process.stderr.write(`neuroloop: ${(error as Error).message}\n`);
-        finish(1, 'error');
+        finish(error instanceof InputError ? 2 : 1, 'error');
       },
-      complete: () => finish(0, 'end of data'),
+      complete: () => finish(0, session.stopping ? 'stopped' : 'end of data'),
     });
-    const onSignal = (signal: NodeJS.Signals): void => {
-      subscription.unsubscribe();
-      finish(0, signal);
-    };
+    function onSignal(signal: NodeJS.Signals): void {
+      interrupts++;
+      if (interrupts === 1) {
+        logger.info({ signal }, 'stopping: ramping stimulation off through the governor');
+        session.requestStop();
+      } else {
+        session.estop(`second ${signal}`);
+        subscription.unsubscribe();
+        finish(0, `${signal} (cut)`);
+      }
+    }
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
-  });
-}
-
-interface SourceOverrides {
-  duration_s?: number;
-  seed?: number;
-  speed?: 'realtime' | 'max';
-}
-
-async function openSource(config: Config, configDir: string, o: SourceOverrides): Promise<{ blocks: Observable<SampleBlock>; channels: string[]; fs_Hz: number }> {
-  const source = config.source;
-  if (source.kind === 'sim') {
-    const blocks = syntheticSource({
-      fs_Hz: source.fs_Hz,
-      channels: source.channels,
-      seed: o.seed ?? source.seed,
-      brain: source.brain,
-      plant: source.plant,
-      block_samples: source.block_samples,
-      pacing: o.speed ?? source.pacing,
-      duration_s: o.duration_s,
-    });
-    return { blocks, channels: channelNames(source.channels), fs_Hz: source.fs_Hz };
-  }
-  if (o.speed === 'realtime' || source.pacing === 'realtime') {
-    throw new InputError('source.pacing: realtime replay of a CSV file is not implemented yet; use max');
-  }
-  // A relative path in a config file means relative to that file, wherever it is run from.
-  const signal = await openCsvSignal(resolve(configDir, source.path), { fs_Hz: source.fs_Hz, block_samples: source.block_samples });
-  const limit = o.duration_s === undefined ? Number.POSITIVE_INFINITY : Math.round(o.duration_s * signal.fs_Hz);
-  async function* limited(): AsyncGenerator<SampleBlock> {
-    for await (const block of signal.blocks) {
-      if (block.firstIndex >= limit) return;
-      yield block;
+    if (built.pacing === 'realtime') {
+      // Live only: a source that goes quiet must still reach the governor's watchdog.
+      silentTimer = setInterval(() => {
+        const silent_ms = performance.now() - lastBlock_ms;
+        if (silent_ms >= config.limits.staleAfter_ms) session.sourceSilent(silent_ms / 1000);
+      }, 100);
     }
-  }
-  return { blocks: from(limited()), channels: [...signal.channels], fs_Hz: signal.fs_Hz };
+  });
 }

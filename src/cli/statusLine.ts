@@ -1,36 +1,47 @@
-import type { FeatureFrame } from '../signals/featureExtractor.js';
+import type { SessionStep } from '../controller/session.js';
+
+export interface StatusContext {
+  readonly thresholds: readonly number[];
+  readonly policyState: string;
+  readonly governorState: string;
+}
 
 /**
- * The one-line live view of a running session. On a terminal it is redrawn in place a few
- * times a second; elsewhere (a pipe, a log) one line per second of data is printed.
+ * The one-line live view of a running session: data time, biomarker and threshold(s),
+ * applied amplitude, the policy's and the governor's state. On a terminal it is redrawn
+ * in place a few times a second; elsewhere (a pipe, a log) one line per second of data.
  */
 export class StatusLine {
   private readonly tty: boolean;
-  private lastDraw_ms = -Infinity;
-  private lastPrinted_s = -Infinity;
+  private lastDraw_ms = Number.NEGATIVE_INFINITY;
+  private lastPrinted_s = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly out: NodeJS.WriteStream = process.stdout) {
     this.tty = out.isTTY === true;
   }
 
-  show(frame: FeatureFrame, bandToShow: string): void {
-    const power = frame.bandPower[bandToShow];
-    const cells = power ? Array.from(power, (p) => p.toFixed(1)).join(' ') : '';
-    const marker = Number.isFinite(frame.biomarker) ? frame.biomarker.toFixed(3) : '-';
-    const state = frame.valid ? 'valid' : `invalid (${frame.reasons.join(', ') || 'signal'})`;
-    const text = `t ${frame.t_s.toFixed(1).padStart(7)} s | ${bandToShow} ${cells} uV^2 | biomarker ${marker} | ${state} | stim off`;
+  show(step: SessionStep, context: StatusContext): void {
     if (this.tty) {
       const now = performance.now();
       if (now - this.lastDraw_ms < 100) return;
       this.lastDraw_ms = now;
-      this.out.write(`\r\x1b[2K${text}`);
-    } else if (frame.t_s - this.lastPrinted_s >= 1) {
-      this.lastPrinted_s = frame.t_s;
-      this.out.write(`${text}\n`);
+      this.out.write(`\r\x1b[2K${format(step, context)}`);
+    } else if (step.t_s - this.lastPrinted_s >= 1) {
+      this.lastPrinted_s = step.t_s;
+      this.out.write(`${format(step, context)}\n`);
     }
   }
 
   end(): void {
     if (this.tty) this.out.write('\n');
   }
+}
+
+function format(step: SessionStep, c: StatusContext): string {
+  const marker = Number.isFinite(step.biomarker) ? step.biomarker.toFixed(3) : '-';
+  const thresholds = c.thresholds.length > 0 ? ` (${c.thresholds.map((t) => t.toString()).join(' / ')})` : '';
+  const a = step.applied;
+  const stim = a.enabled ? `${a.amplitude_mA.toFixed(2)} mA ${a.frequency_Hz} Hz ${a.pulseWidth_us} us` : 'off';
+  const validity = step.valid ? 'valid' : 'invalid';
+  return `t ${step.t_s.toFixed(1).padStart(7)} s | biomarker ${marker}${thresholds} ${validity} | stim ${stim} | policy ${c.policyState} | ${c.governorState}`;
 }

@@ -4,3 +4,4 @@ export * from './problems.js';
 export * from './schema.js';
 export * from './limitsSchema.js';
 export * from './policySchema.js';
+export * from './overrides.js';

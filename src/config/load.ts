@@ -31,6 +31,11 @@ export function parseConfigText(text: string, source: string): unknown {
 
 /** Reads, parses and validates a config file (.yaml, .yml or .json). */
 export function loadConfigFile(path: string): Config {
+  return parseConfig(readConfigFile(path), path);
+}
+
+/** Reads and parses a config file without validating it (overrides come next). */
+export function readConfigFile(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -38,5 +43,5 @@ export function loadConfigFile(path: string): Config {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ConfigError(path, [code === 'ENOENT' ? 'file not found' : `cannot read the file (${code ?? String(error)})`]);
   }
-  return parseConfig(parseConfigText(text, path), path);
+  return parseConfigText(text, path);
 }

@@ -48,6 +48,24 @@ export interface BrainGroundTruth {
   readonly suppression: number;
 }
 
+/**
+ * Bursts longer than this count as "long" (Tinkhauser et al., Brain 140(4), 2017: beta
+ * bursts over 400 ms track motor impairment in Parkinson's disease and are what adaptive
+ * DBS aims to shorten).
+ */
+export const LONG_BURST_MS = 400;
+
+export interface BurstStatistics {
+  /** Seconds of data produced. */
+  readonly duration_s: number;
+  /** Time spent in bursts (ground truth, after suppression). */
+  readonly burstTime_s: number;
+  /** Time spent in bursts longer than LONG_BURST_MS. */
+  readonly longBurstTime_s: number;
+  readonly bursts: number;
+  readonly longBursts: number;
+}
+
 /** Rise and fall of a burst envelope (raised cosine), capped at a quarter of the burst. */
 const BURST_EDGE_MS = 60;
 const SPIKE_MS = 12;
@@ -92,6 +110,13 @@ export class SyntheticBrain {
   private stimPhase = 0;
   private suppression = 1;
   private readonly lagAlpha: number;
+  // Ground-truth burst bookkeeping.
+  private runLength = 0;
+  private burstSamples = 0;
+  private longBurstSamples = 0;
+  private burstCount = 0;
+  private longBurstCount = 0;
+  private readonly longBurstMin: number;
 
   constructor(options: SyntheticBrainOptions) {
     if (!(options.fs_Hz > 0)) throw new Error(`fs_Hz must be positive, got ${options.fs_Hz}`);
@@ -113,6 +138,37 @@ export class SyntheticBrain {
     }
     this.betaFrequency_Hz = options.brain.betaFrequency_Hz;
     this.lagAlpha = 1 - Math.exp(-1000 / (options.fs_Hz * options.plant.tau_ms));
+    this.longBurstMin = (LONG_BURST_MS / 1000) * options.fs_Hz;
+  }
+
+  /** Ground truth so far: how much of the time the (suppressed) beta was in bursts. */
+  burstStatistics(): BurstStatistics {
+    const fs = this.options.fs_Hz;
+    // A burst still going on counts with what it has lasted so far.
+    const open = this.runLength;
+    const openLong = open > this.longBurstMin ? open : 0;
+    return {
+      duration_s: this.index / fs,
+      burstTime_s: (this.burstSamples + open) / fs,
+      longBurstTime_s: (this.longBurstSamples + openLong) / fs,
+      bursts: this.burstCount + (open > 0 ? 1 : 0),
+      longBursts: this.longBurstCount + (openLong > 0 ? 1 : 0),
+    };
+  }
+
+  private trackBurst(inBurst: boolean): void {
+    if (inBurst) {
+      this.runLength++;
+      return;
+    }
+    if (this.runLength === 0) return;
+    this.burstSamples += this.runLength;
+    this.burstCount++;
+    if (this.runLength > this.longBurstMin) {
+      this.longBurstSamples += this.runLength;
+      this.longBurstCount++;
+    }
+    this.runLength = 0;
   }
 
   /** The stimulation the plant sees from now on (the simulated stimulator calls this). */
@@ -174,6 +230,7 @@ export class SyntheticBrain {
         }
       }
       this.envelope_uV = brain.betaAmplitude_uV * this.burstPeak * shape * this.suppression;
+      this.trackBurst(brain.betaAmplitude_uV > 0 && this.envelope_uV > 0.5 * brain.betaAmplitude_uV);
       this.betaPhase += twoPi * this.betaFrequency_Hz * dt;
       if (this.betaPhase > twoPi) this.betaPhase -= twoPi;
 

@@ -1,0 +1,27 @@
+import type { Config } from '../config/schema.js';
+import type { ClosedLoopSession } from '../controller/session.js';
+import type { SyntheticBrain } from '../sim/syntheticBrain.js';
+
+/** The --summary file: the session's own account plus the simulator's ground truth. */
+export function sessionSummary(session: ClosedLoopSession, brain: SyntheticBrain | null, config: Config) {
+  const core = session.summary();
+  const bursts = brain?.burstStatistics() ?? null;
+  return {
+    duration_s: core.duration_s,
+    frames: core.frames,
+    validFrames: core.validFrames,
+    stimOnFraction: core.stimOnFraction,
+    energy_rel: core.energy_rel,
+    longBurstTime_s: bursts ? bursts.longBurstTime_s : null,
+    burstTime_s: bursts ? bursts.burstTime_s : null,
+    bursts: bursts ? bursts.bursts : null,
+    longBursts: bursts ? bursts.longBursts : null,
+    limitEvents: core.limitEvents,
+    events: core.events,
+    dose: core.dose,
+    latched: core.latched,
+    policy: config.policy.kind,
+    seed: config.source.kind === 'sim' ? config.source.seed : null,
+    rig: config.rig.id,
+  };
+}

@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI, REPO, runCli, tempDir } from '../helpers/cli.js';
+
+/** sim-adbs with a short baseline, so a few seconds of data exercise the whole loop. */
+const SHORT = ['run', '--config', 'config/examples/sim-adbs.yaml', '--set', 'signals.biomarker.baseline_s=2', '--set', 'policy.startupDelay_ms=2000'];
+
+interface TraceLine {
+  index: number; t_s: number; biomarker: number | null; valid: boolean;
+  requested: { amplitude_mA: number } | null;
+  applied: { enabled: boolean; amplitude_mA: number; frequency_Hz: number; pulseWidth_us: number };
+  events: { kind: string }[];
+}
+const readTrace = (path: string): TraceLine[] => readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as TraceLine);
+
+describe('neuroloop run (closed loop)', () => {
+  it('writes a trace line per frame and a summary; the same seed gives the same bytes at max and at realtime speed', async () => {
+    const dir = tempDir();
+    const paths = ['max1', 'max2', 'rt'].map((n) => ({ trace: join(dir, `${n}.ndjson`), summary: join(dir, `${n}.json`) }));
+    const run = (i: number, speed: string) => runCli([...SHORT, '--duration', '6', '--seed', '4', '--speed', speed, '--trace', paths[i].trace, '--summary', paths[i].summary]);
+    const results = await Promise.all([run(0, 'max'), run(1, 'max'), run(2, 'realtime')]);
+    for (const r of results) expect(r.code).toBe(0);
+    const traceText = readFileSync(paths[0].trace, 'utf8');
+    expect(readFileSync(paths[1].trace, 'utf8')).toBe(traceText);
+    expect(readFileSync(paths[2].trace, 'utf8')).toBe(traceText);
+
+    const trace = readTrace(paths[0].trace);
+    expect(trace).toHaveLength((1500 - 125) / 25 + 1);
+    expect(Object.keys(trace[0])).toEqual(['index', 't_s', 'biomarker', 'valid', 'requested', 'applied', 'events']);
+    expect(Object.keys(trace[0].applied)).toEqual(['enabled', 'amplitude_mA', 'frequency_Hz', 'pulseWidth_us']);
+    // Off during the start-up delay, then the adaptive loop stimulates.
+    expect(trace.filter((l) => l.t_s < 2).every((l) => l.applied.amplitude_mA === 0)).toBe(true);
+    expect(trace.some((l) => l.applied.amplitude_mA > 0)).toBe(true);
+    for (let i = 1; i < trace.length; i++) {
+      expect(Math.abs(trace[i].applied.amplitude_mA - trace[i - 1].applied.amplitude_mA)).toBeLessThanOrEqual(5 * 0.1 + 1e-9);
+    }
+
+    const summary = JSON.parse(readFileSync(paths[0].summary, 'utf8')) as Record<string, unknown>;
+    expect(summary).toMatchObject({ duration_s: 6, frames: trace.length, limitEvents: 0, policy: 'dual-threshold', seed: 4 });
+    for (const key of ['stimOnFraction', 'energy_rel', 'longBurstTime_s']) expect(typeof summary[key]).toBe('number');
+    expect(JSON.parse(readFileSync(paths[2].summary, 'utf8'))).toEqual(summary);
+  });
+
+  it('Ctrl+C ramps stimulation off through the governor, writes the summary and exits 0', async () => {
+    const dir = tempDir();
+    const trace = join(dir, 't.ndjson');
+    const summary = join(dir, 's.json');
+    const child = spawn(process.execPath, [CLI, ...SHORT, '--set', 'policy={kind: open-loop, amplitude_mA: 3}', '--trace', trace, '--summary', summary], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      // Once the amplitude is up (the ramp takes 0.6 s), interrupt.
+      if (/stim 3\.00 mA/.test(stdout) && !child.killed) child.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    expect(existsSync(summary)).toBe(true);
+    const lines = readTrace(trace);
+    expect(lines.at(-1)!.applied.amplitude_mA).toBe(0);
+    const peak = lines.findIndex((l) => l.applied.amplitude_mA === 3);
+    const descent = lines.slice(lines.findLastIndex((l) => l.applied.amplitude_mA === 3));
+    expect(peak).toBeGreaterThanOrEqual(0);
+    // 3 mA at rampDown 5 mA/s: 0.6 s, frames every 0.1 s, never more than 0.5 mA at a step.
+    expect(descent.length).toBeGreaterThanOrEqual(7);
+    for (let i = 1; i < descent.length; i++) expect(descent[i - 1].applied.amplitude_mA - descent[i].applied.amplitude_mA).toBeLessThanOrEqual(0.5 + 1e-9);
+  });
+
+  it('--set is validated like the file: a bad value never starts a session', async () => {
+    const bad = await runCli(['run', '--config', 'config/examples/sim-adbs.yaml', '--set', 'policy.upperThreshold=-5', '--duration', '1']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/policy\.upperThreshold: must be > lowerThreshold \(-1\)/);
+    expect(bad.stdout).toBe('');
+    const syntax = await runCli(['run', '--config', 'config/examples/sim-adbs.yaml', '--set', 'policy.upperThreshold']);
+    expect(syntax.code).toBe(2);
+    expect(syntax.stderr).toMatch(/--set policy\.upperThreshold: expected key\.path=value/);
+    const unknown = await runCli(['run', '--config', 'config/examples/sim-adbs.yaml', '--set', 'limits.maxAmp=9']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/limits\.maxAmp: unknown key/);
+  });
+
+  it('a stimulating policy without hard limits is refused', async () => {
+    const r = await runCli(['run', '--config', 'config/examples/sim-basic.yaml', '--set', 'policy={kind: open-loop, amplitude_mA: 2}', '--duration', '1']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/limits\.amplitude_mA\.max: is 0 .* asks for up to 2 mA/);
+  });
+
+  it('the live line shows biomarker, thresholds, amplitude and state', async () => {
+    const r = await runCli([...SHORT, '--duration', '5', '--speed', 'max']);
+    expect(r.code).toBe(0);
+    const last = r.stdout.trimEnd().split('\n').at(-1)!;
+    expect(last).toMatch(/^t +4\.5 s \| biomarker -?\d+\.\d{3} \(-1 \/ 0\.6\) (valid|invalid) \| stim (off|\d\.\d\d mA 130 Hz 60 us) \| policy \S+.* \| ok$/);
+  });
+});

@@ -1,0 +1,124 @@
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { limitsSchema } from '../../src/config/limitsSchema.js';
+import type { Policy } from '../../src/controller/policies/policy.js';
+import type { StimulatorPort } from '../../src/controller/ports.js';
+import { SafetyGovernor } from '../../src/controller/safetyGovernor.js';
+import { ClosedLoopSession } from '../../src/controller/session.js';
+import type { StimParams } from '../../src/controller/stimParams.js';
+import type { SampleBlock } from '../../src/signals/sampleBlock.js';
+
+const fs_Hz = 100;
+const limits = limitsSchema.parse({ amplitude_mA: { max: 3 }, rampUp_mA_per_s: 10, rampDown_mA_per_s: 2, staleAfter_ms: 500 });
+const signalPath = { fs_Hz, channels: ['a'], window: 50, hop: 10, segment: 50, bands: [{ name: 'beta', lo_Hz: 13, hi_Hz: 30 }] };
+
+function blocks(seconds: number, skip?: [number, number]): SampleBlock[] {
+  const out: SampleBlock[] = [];
+  for (let at = 0; at < seconds * fs_Hz; at += 10) {
+    if (skip && at >= skip[0] * fs_Hz && at < skip[1] * fs_Hz) continue;
+    out.push({ firstIndex: at, fs_Hz, channels: ['a'], data: [Float32Array.from({ length: 10 }, (_, i) => Math.sin((at + i) * 1.3))] });
+  }
+  return out;
+}
+
+class RecordingStimulator implements StimulatorPort {
+  readonly calls: StimParams[] = [];
+  apply(p: StimParams): void {
+    this.calls.push(p);
+  }
+}
+
+const constant = (request: () => unknown): Policy => ({ kind: 'test', step: () => request() as StimParams, state: () => 'test', thresholds: () => [] });
+const on: StimParams = { enabled: true, amplitude_mA: 2, frequency_Hz: 130, pulseWidth_us: 60 };
+
+describe('ClosedLoopSession', () => {
+  it('passes every request through the governor to the stimulator, one decision per frame', async () => {
+    const stimulator = new RecordingStimulator();
+    const session = new ClosedLoopSession({ signalPath, policy: constant(() => on), governor: new SafetyGovernor(limits), stimulator });
+    const steps = await lastValueFrom(session.run(from(blocks(3))).pipe(toArray()));
+    expect(steps).toHaveLength((300 - 50) / 10 + 1);
+    // Ramp at 10 mA/s from the first frame at 0.5 s: 2 mA is reached 0.2 s later.
+    [0, 1, 2, 2].forEach((a, i) => expect(steps[i].applied.amplitude_mA).toBeCloseTo(a, 12));
+    // The last call is the end-of-data cut.
+    expect(stimulator.calls.at(-1)).toMatchObject({ enabled: false, amplitude_mA: 0 });
+    expect(session.summary().events['session-end']).toBe(1);
+  });
+
+  it('a policy that throws or returns garbage is held and reported, and the loop goes on', async () => {
+    let n = 0;
+    const policy = constant(() => {
+      n++;
+      if (n === 10) throw new Error('boom');
+      if (n === 12) return { enabled: true, amplitude_mA: Number.NaN };
+      if (n === 14) return 'garbage';
+      return on;
+    });
+    const session = new ClosedLoopSession({ signalPath, policy, governor: new SafetyGovernor(limits), stimulator: new RecordingStimulator() });
+    const steps = await lastValueFrom(session.run(from(blocks(3))).pipe(toArray()));
+    expect(steps).toHaveLength(26);
+    expect(steps[9].events.map((e) => e.kind)).toEqual(['policy-error']);
+    expect(steps[9].requested).toBeNull();
+    expect(steps[11].events.map((e) => e.kind)).toEqual(['nonfinite-request']);
+    expect(steps[13].events.map((e) => e.kind)).toEqual(['nonfinite-request']);
+    for (const i of [9, 11, 13]) expect(steps[i].applied).toEqual(steps[i - 1].applied);
+    expect(steps.at(-1)!.applied.amplitude_mA).toBe(2);
+  });
+
+  it('lost samples: the watchdog falls back to off once no valid frame came for staleAfter_ms', async () => {
+    const session = new ClosedLoopSession({ signalPath, policy: constant(() => on), governor: new SafetyGovernor(limits), stimulator: new RecordingStimulator() });
+    const steps = await lastValueFrom(session.run(from(blocks(6, [2, 3]))).pipe(toArray()));
+    const fallback = steps.find((s) => s.events.some((e) => e.kind === 'watchdog-fallback'))!;
+    // The first frames after the gap touch it (invalid); the watchdog counts from the last valid frame.
+    const lastValidBefore = steps.filter((s) => s.valid && s.t_s < 2).at(-1)!;
+    expect(fallback.t_s - lastValidBefore.t_s).toBeGreaterThanOrEqual(0.5);
+    const before = steps[steps.indexOf(fallback) - 1];
+    expect(before.t_s - lastValidBefore.t_s).toBeLessThan(0.5);
+    expect(fallback.applied.amplitude_mA).toBeLessThan(2);
+    expect(steps.some((s) => s.events.some((e) => e.kind === 'watchdog-recovered'))).toBe(true);
+  });
+
+  it('requestStop ramps to off through the governor and then completes', async () => {
+    const source = blocks(30);
+    const session = new ClosedLoopSession({ signalPath, policy: constant(() => on), governor: new SafetyGovernor(limits), stimulator: new RecordingStimulator() });
+    const steps: number[] = [];
+    await new Promise<void>((resolve) => {
+      session.run(from(source)).subscribe({
+        next: (s) => {
+          steps.push(s.applied.amplitude_mA);
+          if (s.t_s === 2) session.requestStop();
+        },
+        complete: resolve,
+      });
+    });
+    const stopAt = steps.findIndex((_, i) => i === (2 - 0.5) / 0.1);
+    const after = steps.slice(stopAt);
+    expect(after.at(-1)).toBe(0);
+    // 2 mA at 2 mA/s takes 1 s: ten frames of 0.1 s, each at most 0.2 mA lower.
+    for (let i = 1; i < after.length; i++) expect(after[i - 1] - after[i]).toBeLessThanOrEqual(0.2 + 1e-12);
+    expect(after.length).toBeGreaterThanOrEqual(11);
+    expect(steps.length).toBeLessThan(100);
+  });
+
+  it('an e-stop cuts at once and holds', async () => {
+    const stimulator = new RecordingStimulator();
+    const session = new ClosedLoopSession({ signalPath, policy: constant(() => on), governor: new SafetyGovernor(limits), stimulator });
+    const amps: number[] = [];
+    let stoppedAt = -1;
+    await new Promise<void>((resolve) => {
+      session.run(from(blocks(4))).subscribe({
+        next: (s) => {
+          amps.push(s.applied.amplitude_mA);
+          if (s.t_s === 2) {
+            stoppedAt = amps.length;
+            session.estop('test');
+            expect(stimulator.calls.at(-1)).toMatchObject({ amplitude_mA: 0 });
+          }
+        },
+        complete: resolve,
+      });
+    });
+    expect(amps[stoppedAt - 1]).toBe(2);
+    expect(amps.slice(stoppedAt)).toEqual(Array(amps.length - stoppedAt).fill(0));
+    expect(session.summary().latched).toBe('estop');
+  });
+});
