@@ -1,17 +1,29 @@
 /**
  * `npm run bench`: speed of neuroloop's signal path against @neurosity/pipes on the same
  * jobs, in one process, one after the other (ratios from one run; the machine is shared).
- * `npm run bench -- --json` prints one JSON object per job and nothing else on stdout.
+ * Then the closed loop's latency in real-time pacing (block arrival -> stimulator call).
+ * `npm run -s bench -- --json` prints one JSON object per job and nothing else on stdout.
  */
 import { BAND_POWER_JOBS, runBandPowerJob, type BandPowerResult } from './bandPowerJobs.js';
+import { LATENCY_JOBS, runLatencyJob, type LatencyResult } from './latencyJobs.js';
 
 const json = process.argv.includes('--json');
+// --only TEXT runs the jobs whose name contains TEXT (e.g. --only latency).
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? process.argv[onlyAt + 1] ?? '' : '';
 const results: BandPowerResult[] = [];
-for (const job of BAND_POWER_JOBS) {
+for (const job of BAND_POWER_JOBS.filter((j) => j.job.includes(only))) {
   if (!json) process.stderr.write(`running ${job.job} (${job.seconds} s of signal)...\n`);
   const result = await runBandPowerJob(job);
   results.push(result);
   if (json) process.stdout.write(`${JSON.stringify({ job: result.job, samples_per_s: result.samples_per_s, peer_samples_per_s: result.peer_samples_per_s, ratio: result.ratio, gc_runs: result.gc_runs, peer_gc_runs: result.peer_gc_runs })}\n`);
+}
+const latencies: LatencyResult[] = [];
+for (const job of LATENCY_JOBS.filter((j) => j.job.includes(only))) {
+  if (!json) process.stderr.write(`running ${job.job} (${job.seconds} s in real time)...\n`);
+  const result = await runLatencyJob(job);
+  latencies.push(result);
+  if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 if (!json) {
   const rows = results.map((r) => `| ${r.job} | ${r.samples_per_s.toLocaleString('en-US')} | ${r.peer_samples_per_s.toLocaleString('en-US')} | ${r.ratio} | ${r.gc_runs} / ${r.peer_gc_runs} |`);
@@ -22,6 +34,10 @@ if (!json) {
       ...rows,
       '',
       `node ${process.version}, ${process.arch}; a sample is one time point of every channel.`,
+      '',
+      '| job | block -> stimulator p50 (ms) | p99 (ms) | max (ms) | decisions | event-loop lag p50 / p99 / max (ms) |',
+      '| --- | ---: | ---: | ---: | ---: | ---: |',
+      ...latencies.map((r) => `| ${r.job} | ${r.p50_ms} | ${r.p99_ms} | ${r.max_ms} | ${r.decisions} | ${r.loop_lag_p50_ms} / ${r.loop_lag_p99_ms} / ${r.loop_lag_max_ms} |`),
       '',
     ].join('\n'),
   );

@@ -11,3 +11,4 @@ export * from './sampleBlock.js';
 export * from './sos.js';
 export * from './sosFilter.js';
 export * from './welch.js';
+export * from './complexDft.js';

@@ -5,6 +5,23 @@
  * used here. The output gain is normalised to about unit standard deviation.
  */
 export class PinkNoise {
+  /** Filters `white[c]` of every channel in place: state is one row of seven per channel. */
+  static bankInto(state: Float64Array, white: Float64Array, channels: number): void {
+    for (let c = 0; c < channels; c++) {
+      const k = c * 7;
+      const w = white[c];
+      state[k] = 0.99886 * state[k] + w * 0.0555179;
+      state[k + 1] = 0.99332 * state[k + 1] + w * 0.0750759;
+      state[k + 2] = 0.969 * state[k + 2] + w * 0.153852;
+      state[k + 3] = 0.8665 * state[k + 3] + w * 0.3104856;
+      state[k + 4] = 0.55 * state[k + 4] + w * 0.5329522;
+      state[k + 5] = -0.7616 * state[k + 5] - w * 0.016898;
+      const pink = state[k] + state[k + 1] + state[k + 2] + state[k + 3] + state[k + 4] + state[k + 5] + state[k + 6] + w * 0.5362;
+      state[k + 6] = w * 0.115926;
+      white[c] = pink * PINK_GAIN;
+    }
+  }
+
   private b0 = 0;
   private b1 = 0;
   private b2 = 0;

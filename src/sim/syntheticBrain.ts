@@ -83,7 +83,10 @@ const SPIKE_MS = 12;
 export class SyntheticBrain {
   readonly options: SyntheticBrainOptions;
   private readonly random: SeededRandom;
-  private readonly pink: PinkNoise[];
+  /** Pink-noise filter state, seven numbers per channel. */
+  private readonly pinkState: Float64Array;
+  /** Per-sample scratch: white noise in, pink noise out, one per channel. */
+  private readonly noise: Float64Array;
   private readonly alphaGain: Float64Array;
   private readonly betaGain: Float64Array;
   private readonly linePhase: Float64Array;
@@ -125,7 +128,8 @@ export class SyntheticBrain {
     this.random = new SeededRandom(options.seed);
     const n = options.channels;
     const spread = options.brain.channelGainSpread;
-    this.pink = Array.from({ length: n }, () => new PinkNoise());
+    this.pinkState = new Float64Array(7 * n);
+    this.noise = new Float64Array(n);
     this.alphaGain = new Float64Array(n);
     this.betaGain = new Float64Array(n);
     this.linePhase = new Float64Array(n);
@@ -258,9 +262,12 @@ export class SyntheticBrain {
 
       const t = this.index * dt;
       const beta = this.envelope_uV * Math.sin(this.betaPhase);
+      const noise = this.noise;
+      this.random.normalsInto(noise, channels);
+      PinkNoise.bankInto(this.pinkState, noise, channels);
       for (let c = 0; c < channels; c++) {
         let x =
-          brain.background_uV * this.pink[c].next(this.random.normal()) +
+          brain.background_uV * noise[c] +
           alphaAmplitude * this.alphaGain[c] * Math.sin(this.alphaPhase + this.alphaPhaseOffset[c]) +
           beta * this.betaGain[c] +
           brain.lineAmplitude_uV * Math.sin(twoPi * brain.lineFrequency_Hz * t + this.linePhase[c]) +

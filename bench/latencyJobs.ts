@@ -1,0 +1,121 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { limitsSchema } from '../src/config/limitsSchema.js';
+import { policySchema } from '../src/config/policySchema.js';
+import { simSourceSchema } from '../src/config/schema.js';
+import { createPolicy } from '../src/controller/policies/createPolicy.js';
+import { SafetyGovernor } from '../src/controller/safetyGovernor.js';
+import { ClosedLoopSession } from '../src/controller/session.js';
+import type { StimParams } from '../src/controller/stimParams.js';
+import { designFilterChain } from '../src/signals/filterChain.js';
+import { SimulatedStimulator } from '../src/sim/simulatedStimulator.js';
+import type { SyntheticBrain } from '../src/sim/syntheticBrain.js';
+import { channelNames, syntheticSource } from '../src/sim/syntheticSource.js';
+
+/** A closed-loop latency job: the whole session in real-time pacing. */
+export interface LatencyJob {
+  readonly job: string;
+  readonly channels: number;
+  readonly fs_Hz: number;
+  readonly block_samples: number;
+  readonly window: number;
+  readonly hop: number;
+  readonly seconds: number;
+}
+
+/**
+ * Decisions every 20 ms (hop 5 at 250 Hz, 20 at 1000 Hz): the cost of one decision does not
+ * depend on the hop, and 1,500 decisions per job give a p99 that a few scheduler hiccups of
+ * this shared virtual machine cannot make by themselves.
+ */
+export const LATENCY_JOBS: readonly LatencyJob[] = [
+  { job: 'loop-latency-8ch-250Hz', channels: 8, fs_Hz: 250, block_samples: 5, window: 250, hop: 5, seconds: 30 },
+  { job: 'loop-latency-64ch-1000Hz', channels: 64, fs_Hz: 1000, block_samples: 20, window: 1024, hop: 20, seconds: 30 },
+];
+
+/** Decisions in the first seconds run while V8 is still compiling: not the steady state. */
+const WARM_UP_S = 2;
+
+export interface LatencyResult {
+  job: string;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  decisions: number;
+  loop_lag_p50_ms: number;
+  loop_lag_p99_ms: number;
+  loop_lag_max_ms: number;
+}
+
+const quantile = (sorted: Float64Array, q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1) + 0.5))];
+
+/**
+ * Time from a block's arrival in the session to the stimulator call it causes (blocks that
+ * end a window cause one), with filters, Welch band power, a dual-threshold policy and the
+ * governor in between; plus event-loop delay over the run. The first WARM_UP_S seconds of
+ * decisions are left out.
+ */
+export async function runLatencyJob(job: LatencyJob): Promise<LatencyResult> {
+  const sim = simSourceSchema.parse({ kind: 'sim' });
+  let stimulator: SimulatedStimulator | null = null;
+  const names = channelNames(job.channels);
+  const source = syntheticSource(
+    { fs_Hz: job.fs_Hz, channels: job.channels, seed: 1, brain: sim.brain, plant: sim.plant, block_samples: job.block_samples, pacing: 'realtime', duration_s: job.seconds },
+    (brain: SyntheticBrain) => {
+      stimulator = new SimulatedStimulator(brain);
+    },
+  );
+  const latencies = new Float64Array(Math.ceil((job.seconds * job.fs_Hz) / job.hop) + 10);
+  let count = 0;
+  let decisions = 0;
+  const warmUpDecisions = Math.ceil((WARM_UP_S * job.fs_Hz) / job.hop);
+  let arrival = 0n;
+  let pending = false;
+  const session = new ClosedLoopSession({
+    signalPath: {
+      fs_Hz: job.fs_Hz,
+      channels: names,
+      window: job.window,
+      hop: job.hop,
+      segment: job.window,
+      bands: [{ name: 'beta', lo_Hz: 13, hi_Hz: 30 }],
+      filter: designFilterChain([{ type: 'highpass', order: 2, cutoff_Hz: 1 }, { type: 'notch', freq_Hz: 50, Q: 30 }], job.fs_Hz),
+      biomarker: { terms: names.map((_, c) => ({ channel: c, band: 0, weight: 1 / names.length })), offset: 0, scale: 1, log10: true, averageFrames: 2, baseline_s: 0 },
+    },
+    policy: createPolicy(policySchema.parse({ kind: 'dual-threshold', lowerThreshold: 0.5, upperThreshold: 1, upperAmplitude_mA: 3 })),
+    governor: new SafetyGovernor(limitsSchema.parse({ amplitude_mA: { max: 4 } })),
+    stimulator: {
+      apply: (params: StimParams) => {
+        if (pending) {
+          const latency_ms = Number(process.hrtime.bigint() - arrival) / 1e6;
+          if (decisions++ >= warmUpDecisions) latencies[count++] = latency_ms;
+          pending = false;
+        }
+        stimulator?.apply(params);
+      },
+    },
+    onBlock: () => {
+      arrival = process.hrtime.bigint();
+      pending = true;
+    },
+  });
+  const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
+  lag.enable();
+  await new Promise<void>((resolve, reject) => session.run(source).subscribe({ error: reject, complete: resolve }));
+  lag.disable();
+  const sorted = latencies.slice(0, count).sort();
+  return {
+    job: job.job,
+    p50_ms: round(quantile(sorted, 0.5)),
+    p99_ms: round(quantile(sorted, 0.99)),
+    max_ms: round(sorted[sorted.length - 1]),
+    decisions: count,
+    loop_lag_p50_ms: lagMs(lag.percentile(50)),
+    loop_lag_p99_ms: lagMs(lag.percentile(99)),
+    loop_lag_max_ms: lagMs(lag.max),
+  };
+}
+
+const round = (v: number): number => Math.round(v * 1000) / 1000;
+/** The histogram holds whole timer intervals; the lag is what exceeds the resolution. */
+const LAG_RESOLUTION_MS = 1;
+const lagMs = (ns: number): number => round(Math.max(0, ns / 1e6 - LAG_RESOLUTION_MS));
