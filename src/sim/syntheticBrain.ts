@@ -1,4 +1,4 @@
-import { PinkNoise } from './pinkNoise.js';
+import { pinkNoiseInto } from './pinkNoise.js';
 import { SeededRandom } from './seededRandom.js';
 
 /** The rhythms and artefacts of the synthetic brain (config `source.brain`). */
@@ -264,7 +264,7 @@ export class SyntheticBrain {
       const beta = this.envelope_uV * Math.sin(this.betaPhase);
       const noise = this.noise;
       this.random.normalsInto(noise, channels);
-      PinkNoise.bankInto(this.pinkState, noise, channels);
+      pinkNoiseInto(this.pinkState, noise, channels);
       for (let c = 0; c < channels; c++) {
         let x =
           brain.background_uV * noise[c] +

@@ -1,7 +1,7 @@
 import type { DualThresholdPolicyConfig } from '../../config/policySchema.js';
 import type { StimParams } from '../stimParams.js';
 import { ConditionTimer } from './conditionTimer.js';
-import type { Policy, PolicyFrame } from './policy.js';
+import { type Policy, type PolicyFrame, requestAt } from './policy.js';
 
 type Direction = 'up' | 'down' | 'hold';
 
@@ -34,7 +34,7 @@ export class DualThresholdPolicy implements Policy {
     if (t * 1000 < c.startupDelay_ms) {
       this.current = 'startup';
       this.lastT_s = t;
-      return this.request(0);
+      return requestAt(0, this.config);
     }
     const dt = Number.isNaN(this.lastT_s) ? 0 : Math.max(0, t - this.lastT_s);
     this.lastT_s = t;
@@ -42,7 +42,7 @@ export class DualThresholdPolicy implements Policy {
       this.above.reset();
       this.below.reset();
       this.current = 'hold (invalid)';
-      return this.request(this.amplitude_mA);
+      return requestAt(this.amplitude_mA, this.config);
     }
     if (t >= this.blankedUntil_s) {
       const isAbove = this.above.held(frame.biomarker > c.upperThreshold, t, c.onset_ms);
@@ -59,11 +59,7 @@ export class DualThresholdPolicy implements Policy {
     }
     if (this.direction === 'up') this.amplitude_mA = Math.min(c.upperAmplitude_mA, this.amplitude_mA + c.rampUp_mA_per_s * dt);
     else if (this.direction === 'down') this.amplitude_mA = Math.max(c.lowerAmplitude_mA, this.amplitude_mA - c.rampDown_mA_per_s * dt);
-    return this.request(this.amplitude_mA);
-  }
-
-  private request(amplitude_mA: number): StimParams {
-    return { enabled: amplitude_mA > 0, amplitude_mA, frequency_Hz: this.config.frequency_Hz, pulseWidth_us: this.config.pulseWidth_us };
+    return requestAt(this.amplitude_mA, this.config);
   }
 
   state(): string {

@@ -1,6 +1,6 @@
 import type { OpenLoopPolicyConfig } from '../../config/policySchema.js';
 import { stimOff, type StimParams } from '../stimParams.js';
-import type { Policy, PolicyFrame } from './policy.js';
+import { type Policy, type PolicyFrame, requestAt } from './policy.js';
 
 /** Constant stimulation after the start-up delay: the continuous-DBS comparator. */
 export class OpenLoopPolicy implements Policy {
@@ -10,7 +10,7 @@ export class OpenLoopPolicy implements Policy {
   private started = false;
 
   constructor(private readonly config: OpenLoopPolicyConfig) {
-    this.on = { enabled: config.amplitude_mA > 0, amplitude_mA: config.amplitude_mA, frequency_Hz: config.frequency_Hz, pulseWidth_us: config.pulseWidth_us };
+    this.on = requestAt(config.amplitude_mA, config);
     this.off = stimOff(config.frequency_Hz, config.pulseWidth_us);
   }
 

@@ -20,3 +20,8 @@ export interface Policy {
   /** The thresholds to show beside the biomarker (empty for none). */
   thresholds(): readonly number[];
 }
+
+/** A request at `amplitude_mA` (on when above 0) with the policy's pulse settings. */
+export function requestAt(amplitude_mA: number, pulse: { readonly frequency_Hz: number; readonly pulseWidth_us: number }): StimParams {
+  return { enabled: amplitude_mA > 0, amplitude_mA, frequency_Hz: pulse.frequency_Hz, pulseWidth_us: pulse.pulseWidth_us };
+}

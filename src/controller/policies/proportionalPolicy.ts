@@ -1,6 +1,6 @@
 import type { ProportionalPolicyConfig } from '../../config/policySchema.js';
 import type { StimParams } from '../stimParams.js';
-import type { Policy, PolicyFrame } from './policy.js';
+import { type Policy, type PolicyFrame, requestAt } from './policy.js';
 
 /**
  * PI control of the amplitude on the biomarker: error = biomarker - setpoint (more
@@ -24,13 +24,13 @@ export class ProportionalPolicy implements Policy {
     if (t * 1000 < c.startupDelay_ms) {
       this.lastT_s = t;
       this.current = 'startup';
-      return this.request(0);
+      return requestAt(0, this.config);
     }
     const dt = Number.isNaN(this.lastT_s) ? 0 : Math.max(0, t - this.lastT_s);
     this.lastT_s = t;
     if (!frame.valid || !Number.isFinite(frame.biomarker)) {
       this.current = 'hold (invalid)';
-      return this.request(this.amplitude_mA);
+      return requestAt(this.amplitude_mA, this.config);
     }
     const error = frame.biomarker - c.setpoint;
     const unclamped = c.bias_mA + c.kp_mA_per_unit * error + this.integral_mA;
@@ -40,11 +40,7 @@ export class ProportionalPolicy implements Policy {
     const output = c.bias_mA + c.kp_mA_per_unit * error + this.integral_mA;
     this.amplitude_mA = Math.min(c.maxAmplitude_mA, Math.max(c.minAmplitude_mA, output));
     this.current = saturatedHigh ? 'max' : saturatedLow ? 'min' : 'track';
-    return this.request(this.amplitude_mA);
-  }
-
-  private request(amplitude_mA: number): StimParams {
-    return { enabled: amplitude_mA > 0, amplitude_mA, frequency_Hz: this.config.frequency_Hz, pulseWidth_us: this.config.pulseWidth_us };
+    return requestAt(this.amplitude_mA, this.config);
   }
 
   state(): string {

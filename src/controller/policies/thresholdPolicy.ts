@@ -1,7 +1,7 @@
 import type { ThresholdPolicyConfig } from '../../config/policySchema.js';
 import { stimOff, type StimParams } from '../stimParams.js';
 import { ConditionTimer } from './conditionTimer.js';
-import type { Policy, PolicyFrame } from './policy.js';
+import { type Policy, type PolicyFrame, requestAt } from './policy.js';
 
 /**
  * Single threshold (as Percept's single-threshold mode): on when the biomarker has been
@@ -20,7 +20,7 @@ export class ThresholdPolicy implements Policy {
   private current = 'startup';
 
   constructor(private readonly config: ThresholdPolicyConfig) {
-    this.on = { enabled: config.amplitude_mA > 0, amplitude_mA: config.amplitude_mA, frequency_Hz: config.frequency_Hz, pulseWidth_us: config.pulseWidth_us };
+    this.on = requestAt(config.amplitude_mA, config);
     this.off = stimOff(config.frequency_Hz, config.pulseWidth_us);
   }
 
