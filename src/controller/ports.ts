@@ -8,8 +8,3 @@ import type { StimParams } from './stimParams.js';
 export interface StimulatorPort {
   apply(params: StimParams, t_s: number): void;
 }
-
-/** A stimulator that goes nowhere: replays of recordings, dry runs. */
-export class NullStimulator implements StimulatorPort {
-  apply(): void {}
-}
