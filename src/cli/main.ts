@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config/problems.js';
 import { InputError } from '../drivers/inputError.js';
 import { CONFIG_HELP, configCommand } from './configCommand.js';
 import { FEATURES_HELP, featuresCommand } from './featuresCommand.js';
 import { RUN_HELP, runCommand } from './runCommand.js';
 import { SIM_HELP, simCommand } from './simCommand.js';
+import { packageVersion } from './version.js';
 
 const HELP = `neuroloop: closed-loop neuromodulation controller
 
@@ -21,10 +21,6 @@ Commands:
 Exit codes: 0 success, 2 bad input (config, file, arguments), 1 internal failure.
 `;
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -39,7 +35,7 @@ async function main(argv: string[]): Promise<number> {
       return configCommand(rest);
     case '--version':
     case '-v':
-      process.stdout.write(`${version()}\n`);
+      process.stdout.write(`${packageVersion()}\n`);
       return 0;
     case '--help':
     case '-h':

@@ -4,12 +4,13 @@ import { parseArgs } from 'node:util';
 import { parseConfig, readConfigFile } from '../config/load.js';
 import { applyOverrides } from '../config/overrides.js';
 import type { Config } from '../config/schema.js';
-import type { GovernorEvent } from '../controller/governorEvent.js';
-import { LIMIT_EVENT_KINDS } from '../controller/governorEvent.js';
+import { type GovernorEventKind, LIMIT_EVENT_KINDS } from '../controller/governorEvent.js';
+import { type SessionEvent, traceRecord } from '../controller/session.js';
 import { InputError } from '../drivers/inputError.js';
 import { NdjsonWriter } from '../drivers/ndjsonWriter.js';
 import { parseInteger, parsePositive } from './args.js';
-import { buildSession } from './buildSession.js';
+import { type BuiltSession, buildSession } from './buildSession.js';
+import { type RunningTelemetry, startTelemetry } from './startTelemetry.js';
 import { createLogger } from './logger.js';
 import { StatusLine } from './statusLine.js';
 import { sessionSummary } from './sessionSummary.js';
@@ -30,6 +31,9 @@ Options:
                          validated like the file: --set policy.upperThreshold=1.5
   --trace FILE.ndjson    one JSON line per feature frame: request, applied, events
   --summary FILE.json    what the session did (duration, stimulation, energy, bursts)
+  --mqtt URL             telemetry to this broker (mqtt://, mqtts://, ws://, wss://)
+  --no-mqtt              no telemetry (default: telemetry.mqtt.url, else an embedded
+                         broker on 127.0.0.1:1883)
 `;
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -44,6 +48,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       set: { type: 'string', multiple: true },
       trace: { type: 'string' },
       summary: { type: 'string' },
+      mqtt: { type: 'string' },
+      'no-mqtt': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -62,20 +68,46 @@ export async function runCommand(argv: string[]): Promise<number> {
   const raw = applyOverrides(readConfigFile(values.config), sets);
   const config: Config = parseConfig(raw, sets.length > 0 ? `${values.config} with --set` : values.config);
   if (seed !== undefined && config.source.kind !== 'sim') throw new InputError('--seed: the source is not the simulator');
+  if (values.mqtt !== undefined && values['no-mqtt']) throw new InputError('--mqtt and --no-mqtt: choose one');
+  if (values.mqtt !== undefined && !/^(mqtts?|wss?):\/\/[^\s/]+/.test(values.mqtt)) {
+    throw new InputError(`--mqtt: expected an mqtt://, mqtts://, ws:// or wss:// URL, got "${values.mqtt}"`);
+  }
 
   const logger = createLogger(config.logging);
   const trace = values.trace ? new NdjsonWriter(values.trace) : null;
-  const logEvent = (e: GovernorEvent): void => {
-    if (LIMIT_EVENT_KINDS.has(e.kind) || e.kind === 'estop' || e.kind === 'lockout' || e.kind === 'watchdog-fallback' || e.kind === 'dose-exhausted') logger.warn({ event: e }, e.kind);
+  const warnKinds: ReadonlySet<string> = new Set<GovernorEventKind>([...LIMIT_EVENT_KINDS, 'estop', 'lockout', 'watchdog-fallback', 'dose-exhausted']);
+  const logEvent = (e: SessionEvent): void => {
+    if (warnKinds.has(e.kind) || (e.kind === 'command' && !e.ok)) logger.warn({ event: e }, e.kind);
     else logger.info({ event: e }, e.kind);
   };
   let lastBlock_ms = performance.now();
-  const built = await buildSession(
-    config,
-    { configDir: dirname(resolve(values.config)), duration_s, speed: values.speed as 'realtime' | 'max' | undefined },
-    { onEvent: logEvent, onBlock: () => (lastBlock_ms = performance.now()) },
-  );
-  const { session, policy, governor } = built;
+  const telemetryOn = config.telemetry.enabled && !values['no-mqtt'];
+  let running: RunningTelemetry | null = null;
+  let built: BuiltSession | null = null;
+  if (telemetryOn) running = await startTelemetry(config, values.mqtt, () => (built as BuiltSession).session, logger);
+  const telemetry = running?.telemetry ?? null;
+  try {
+    built = await buildSession(
+      config,
+      { configDir: dirname(resolve(values.config)), duration_s, speed: values.speed as 'realtime' | 'max' | undefined },
+      {
+        onEvent: (e) => {
+          logEvent(e);
+          telemetry?.event(e);
+        },
+        onBlock: (block) => {
+          lastBlock_ms = performance.now();
+          telemetry?.block(block);
+        },
+        commands: config.telemetry.commands,
+      },
+    );
+  } catch (error) {
+    await running?.close();
+    throw error;
+  }
+  const { session, policy, governor } = built as BuiltSession;
+  const steps = (built as BuiltSession).steps;
   const status = new StatusLine();
   logger.info({ rig: config.rig.id, source: config.source.kind, policy: config.policy.kind, fs_Hz: built.fs_Hz, channels: built.channels, pacing: built.pacing, config: values.config }, 'session started');
 
@@ -88,15 +120,22 @@ export async function runCommand(argv: string[]): Promise<number> {
       if (silentTimer) clearInterval(silentTimer);
       status.end();
       trace?.close();
-      const summary = sessionSummary(session, built.brain(), config);
+      const summary = sessionSummary(session, (built as BuiltSession).brain(), config);
       if (values.summary) writeFileSync(values.summary, `${JSON.stringify(summary, null, 2)}\n`);
-      logger.info({ reason, summary }, 'session ended');
-      logger.flush();
-      resolvePromise(code);
+      logger.info({ reason, summary, telemetryDropped: telemetry?.droppedCounts }, 'session ended');
+      const closing = running ? running.close() : Promise.resolve();
+      void closing.finally(() => {
+        logger.flush();
+        resolvePromise(code);
+      });
     };
-    const subscription = built.steps.subscribe({
+    const subscription = steps.subscribe({
       next: (step) => {
-        trace?.write(step, step.t_s * 1000);
+        trace?.write(traceRecord(step), step.t_s * 1000);
+        if (telemetry) {
+          telemetry.step(step);
+          telemetry.setState(governor.latched === 'estop' ? 'estop' : governor.latched ? 'fault' : 'online');
+        }
         const governorState = governor.latched ? `LATCHED ${governor.latched}` : governor.fallbackActive ? 'FALLBACK' : session.stopping ? 'stopping' : 'ok';
         status.show(step, { thresholds: policy.thresholds(), policyState: policy.state(), governorState });
       },

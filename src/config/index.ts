@@ -5,3 +5,4 @@ export * from './schema.js';
 export * from './limitsSchema.js';
 export * from './policySchema.js';
 export * from './overrides.js';
+export * from './telemetrySchema.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { limitsSchema } from './limitsSchema.js';
+import { telemetrySchema } from './telemetrySchema.js';
 import { policyMaxAmplitude_mA, policySchema } from './policySchema.js';
 
 /**
@@ -168,7 +169,7 @@ export const configSchema = z
     policy: policySchema.default({ kind: 'off' }),
     limits: limitsSchema.default(() => limitsSchema.parse({})),
     stimulator: stimulatorSchema.default({ kind: 'simulated' }),
-    telemetry: emptySection('MQTT telemetry').default({}),
+    telemetry: telemetrySchema.default(() => telemetrySchema.parse({})),
     recording: emptySection('Session recording').default({}),
     logging: loggingSchema.default(() => loggingSchema.parse({})),
   })
@@ -191,6 +192,18 @@ export const configSchema = z
         }
       }
     });
+    // Tunable policy parameters must be numbers the configured policy has.
+    const policyParams = cfg.policy as Record<string, unknown>;
+    for (const key of Object.keys(cfg.telemetry.commands.tunable)) {
+      if (typeof policyParams[key] !== 'number') {
+        const numeric = Object.keys(policyParams).filter((k) => typeof policyParams[k] === 'number');
+        ctx.addIssue({
+          code: 'custom',
+          path: ['telemetry', 'commands', 'tunable', key],
+          message: `policy "${cfg.policy.kind}" has no numeric parameter "${key}" (it has: ${numeric.join(', ') || 'none'})`,
+        });
+      }
+    }
     const asked = policyMaxAmplitude_mA(cfg.policy);
     if (asked > 0 && cfg.limits.amplitude_mA.max === 0) {
       ctx.addIssue({
@@ -219,4 +232,5 @@ export type SignalsConfig = z.output<typeof signalsSchema>;
 export type BiomarkerConfig = z.output<typeof biomarkerSchema>;
 export type LoggingConfig = z.output<typeof loggingSchema>;
 export type { LimitsConfig } from './limitsSchema.js';
+export type { TelemetryConfig } from './telemetrySchema.js';
 export type { PolicyConfig } from './policySchema.js';

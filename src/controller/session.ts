@@ -2,11 +2,32 @@ import { finalize, type Observable, map, takeWhile, tap } from 'rxjs';
 import type { FeatureExtractorOptions, FeatureFrame } from '../signals/featureExtractor.js';
 import { featureFrames } from '../signals/operators.js';
 import type { SampleBlock } from '../signals/sampleBlock.js';
+import { CommandProcessor, type CommandRules } from './commands.js';
 import type { GovernorEvent } from './governorEvent.js';
 import type { Policy } from './policies/policy.js';
 import type { StimulatorPort } from './ports.js';
 import type { SafetyGovernor } from './safetyGovernor.js';
 import type { StimParams } from './stimParams.js';
+
+/** A command taken or refused, as it appears among a step's events. */
+export interface CommandEvent {
+  readonly t_s: number;
+  readonly kind: 'command';
+  readonly reason: string;
+  readonly command: string;
+  readonly id: string | null;
+  readonly ok: boolean;
+}
+
+export type SessionEvent = GovernorEvent | CommandEvent;
+
+/** The answer to a command (published on cmd/ack). */
+export interface CommandAck {
+  readonly id: string | null;
+  readonly ok: boolean;
+  readonly error?: string;
+  readonly t_s: number;
+}
 
 /** One decision of the loop: a line of the trace. */
 export interface SessionStep {
@@ -17,7 +38,15 @@ export interface SessionStep {
   /** What the policy asked for (null if it threw). */
   readonly requested: StimParams | null;
   readonly applied: StimParams;
-  readonly events: readonly GovernorEvent[];
+  /** Governor events of this tick, and commands taken since the previous step. */
+  readonly events: readonly SessionEvent[];
+  /** Band name -> power per channel (uV^2) of the frame behind this decision. */
+  readonly bandPower: Readonly<Record<string, Float64Array>>;
+}
+
+/** The trace line of a step (DESIGN.md, Session trace): the step without its band powers. */
+export function traceRecord(step: SessionStep): Omit<SessionStep, 'bandPower'> {
+  return { index: step.index, t_s: step.t_s, biomarker: step.biomarker, valid: step.valid, requested: step.requested, applied: step.applied, events: step.events };
 }
 
 export interface SessionSummaryCore {
@@ -38,8 +67,10 @@ export interface SessionOptions {
   readonly policy: Policy;
   readonly governor: SafetyGovernor;
   readonly stimulator: StimulatorPort;
-  /** Every governor event, as it happens (for the log). */
-  readonly onEvent?: (event: GovernorEvent) => void;
+  /** Every event (governor, command), as it happens (for the log and telemetry). */
+  readonly onEvent?: (event: SessionEvent) => void;
+  /** What commands may do; absent: every command is refused. */
+  readonly commands?: CommandRules;
   /** Called when a block enters the session (latency measurement, ground truth). */
   readonly onBlock?: (block: SampleBlock) => void;
   /** Called right after the stimulator has been given a new output. */
@@ -69,9 +100,45 @@ export class ClosedLoopSession {
   private validFrames = 0;
   private energy = 0;
   private readonly eventCounts: Record<string, number> = {};
+  private pendingEvents: SessionEvent[] = [];
+  private readonly commands: CommandProcessor;
 
   constructor(options: SessionOptions) {
     this.o = options;
+    this.commands = new CommandProcessor(options.commands ?? { enabled: false, maxRate_per_s: 1, burst: 1, tunable: {} });
+  }
+
+  /** Data time of the last decision. */
+  get t_s(): number {
+    return this.lastT_s;
+  }
+
+  /**
+   * A command from outside (the MQTT cmd/ topics): validated and rate-limited by the
+   * command rules, then acted on at once (e-stop, reset) or from the next frame (policy
+   * parameters). `now_ms` is host monotonic time, for the rate limit only.
+   */
+  command(name: string, payload: string | Uint8Array, now_ms: number): CommandAck {
+    const decision = this.commands.decide(name, payload, now_ms, this.o.policy.parameters());
+    const action = decision.action;
+    let reason: string;
+    if (!decision.ok || action === undefined) {
+      reason = `cmd/${name} ${decision.id ?? '(no id)'} refused: ${decision.error ?? 'invalid'}`;
+    } else if (action.type === 'estop') {
+      this.estop(action.reason);
+      reason = `cmd/estop ${decision.id} accepted: ${action.reason}`;
+    } else if (action.type === 'reset') {
+      const tick = this.o.governor.reset(this.lastT_s, action.reason);
+      this.o.stimulator.apply(tick.applied, this.lastT_s);
+      this.report(tick.events);
+      reason = `cmd/reset ${decision.id} accepted${tick.events.length === 0 ? ' (nothing was latched)' : ''}`;
+    } else {
+      this.o.policy.retune(action.next);
+      reason = `cmd/policy ${decision.id} accepted: ${Object.entries(action.changed).map(([k, v]) => `${k}=${v}`).join(', ')}`;
+    }
+    const event: CommandEvent = { t_s: this.lastT_s, kind: 'command', reason, command: name, id: decision.id, ok: decision.ok };
+    this.report([event]);
+    return decision.ok ? { id: decision.id, ok: true, t_s: this.lastT_s } : { id: decision.id, ok: false, error: decision.error, t_s: this.lastT_s };
   }
 
   run(blocks: Observable<SampleBlock>): Observable<SessionStep> {
@@ -158,8 +225,13 @@ export class ClosedLoopSession {
     this.frames++;
     if (frame.valid) this.validFrames++;
     this.o.stimulator.apply(tick.applied, t);
-    this.report(tick.events);
-    const step: SessionStep = { index: frame.index, t_s: t, biomarker: frame.biomarker, valid: frame.valid, requested: request, applied: tick.applied, events: tick.events };
+    this.report(tick.events, true);
+    let events: readonly SessionEvent[] = tick.events;
+    if (this.pendingEvents.length > 0) {
+      events = [...this.pendingEvents, ...tick.events];
+      this.pendingEvents = [];
+    }
+    const step: SessionStep = { index: frame.index, t_s: t, biomarker: frame.biomarker, valid: frame.valid, requested: request, applied: tick.applied, events, bandPower: frame.bandPower };
     this.o.onApplied?.(step);
     return step;
   }
@@ -178,10 +250,12 @@ export class ClosedLoopSession {
     this.report(tick.events);
   }
 
-  private report(events: readonly GovernorEvent[]): void {
+  /** Counts, forwards and keeps for the next step's trace line every event that happens between steps. */
+  private report(events: readonly SessionEvent[], inStep = false): void {
     for (const e of events) {
       this.eventCounts[e.kind] = (this.eventCounts[e.kind] ?? 0) + 1;
       this.o.onEvent?.(e);
+      if (!inStep) this.pendingEvents.push(e);
     }
   }
 }

@@ -57,7 +57,7 @@ describe('neuroloop (top level) and run', () => {
   });
 
   it('run: replays a CSV source named relative to its config file, from any working directory', async () => {
-    const r = await runCli(['run', '--config', join(REPO, 'config/examples/replay-csv.yaml')], { cwd: tempDir() });
+    const r = await runCli(['run', '--no-mqtt', '--config', join(REPO, 'config/examples/replay-csv.yaml')], { cwd: tempDir() });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
@@ -69,7 +69,7 @@ describe('neuroloop (top level) and run', () => {
     const dir = tempDir();
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, 'source: {kind: sim, fs_Hz: 250}\nsignals: {bands: {beta: {lo_Hz: 13, hi_Hz: 300}}}\n');
-    const r = await runCli(['run', '--config', bad, '--duration', '1']);
+    const r = await runCli(['run', '--no-mqtt', '--config', bad, '--duration', '1']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/signals\.bands\.beta\.hi_Hz: must be <= 125 Hz/);
     expect(r.stdout).toBe('');

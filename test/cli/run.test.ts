@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { CLI, REPO, runCli, tempDir } from '../helpers/cli.js';
 
 /** sim-adbs with a short baseline, so a few seconds of data exercise the whole loop. */
-const SHORT = ['run', '--config', 'config/examples/sim-adbs.yaml', '--set', 'signals.biomarker.baseline_s=2', '--set', 'policy.startupDelay_ms=2000'];
+const SHORT = ['run', '--no-mqtt', '--config', 'config/examples/sim-adbs.yaml', '--set', 'signals.biomarker.baseline_s=2', '--set', 'policy.startupDelay_ms=2000'];
 
 interface TraceLine {
   index: number; t_s: number; biomarker: number | null; valid: boolean;
@@ -68,20 +68,20 @@ describe('neuroloop run (closed loop)', () => {
   });
 
   it('--set is validated like the file: a bad value never starts a session', async () => {
-    const bad = await runCli(['run', '--config', 'config/examples/sim-adbs.yaml', '--set', 'policy.upperThreshold=-5', '--duration', '1']);
+    const bad = await runCli(['run', '--no-mqtt', '--config', 'config/examples/sim-adbs.yaml', '--set', 'policy.upperThreshold=-5', '--duration', '1']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/policy\.upperThreshold: must be > lowerThreshold \(-1\)/);
     expect(bad.stdout).toBe('');
-    const syntax = await runCli(['run', '--config', 'config/examples/sim-adbs.yaml', '--set', 'policy.upperThreshold']);
+    const syntax = await runCli(['run', '--no-mqtt', '--config', 'config/examples/sim-adbs.yaml', '--set', 'policy.upperThreshold']);
     expect(syntax.code).toBe(2);
     expect(syntax.stderr).toMatch(/--set policy\.upperThreshold: expected key\.path=value/);
-    const unknown = await runCli(['run', '--config', 'config/examples/sim-adbs.yaml', '--set', 'limits.maxAmp=9']);
+    const unknown = await runCli(['run', '--no-mqtt', '--config', 'config/examples/sim-adbs.yaml', '--set', 'limits.maxAmp=9']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/limits\.maxAmp: unknown key/);
   });
 
   it('a stimulating policy without hard limits is refused', async () => {
-    const r = await runCli(['run', '--config', 'config/examples/sim-basic.yaml', '--set', 'policy={kind: open-loop, amplitude_mA: 2}', '--duration', '1']);
+    const r = await runCli(['run', '--no-mqtt', '--config', 'config/examples/sim-basic.yaml', '--set', 'policy={kind: open-loop, amplitude_mA: 2}', '--duration', '1']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/limits\.amplitude_mA\.max: is 0 .* asks for up to 2 mA/);
   });

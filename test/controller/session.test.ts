@@ -28,7 +28,14 @@ class RecordingStimulator implements StimulatorPort {
   }
 }
 
-const constant = (request: () => unknown): Policy => ({ kind: 'test', step: () => request() as StimParams, state: () => 'test', thresholds: () => [] });
+const constant = (request: () => unknown): Policy => ({
+  kind: 'test',
+  step: () => request() as StimParams,
+  state: () => 'test',
+  thresholds: () => [],
+  parameters: () => ({ kind: 'off' }),
+  retune: () => undefined,
+});
 const on: StimParams = { enabled: true, amplitude_mA: 2, frequency_Hz: 130, pulseWidth_us: 60 };
 
 describe('ClosedLoopSession', () => {

@@ -31,3 +31,21 @@ export function runCli(args: string[], options: { cwd?: string; timeout_ms?: num
 }
 
 export const tempDir = (prefix = 'neuroloop-test-'): string => mkdtempSync(join(tmpdir(), prefix));
+
+/** A CLI process running in the background, for tests that act on it while it runs. */
+export interface RunningCli {
+  readonly child: import('node:child_process').ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<number | null>;
+}
+
+export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let out = '';
+  let err = '';
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}

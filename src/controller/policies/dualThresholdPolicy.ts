@@ -1,4 +1,4 @@
-import type { DualThresholdPolicyConfig } from '../../config/policySchema.js';
+import type { PolicyConfig, DualThresholdPolicyConfig } from '../../config/policySchema.js';
 import type { StimParams } from '../stimParams.js';
 import { ConditionTimer } from './conditionTimer.js';
 import { type Policy, type PolicyFrame, requestAt } from './policy.js';
@@ -24,7 +24,7 @@ export class DualThresholdPolicy implements Policy {
   private blankedUntil_s = Number.NEGATIVE_INFINITY;
   private current = 'startup';
 
-  constructor(private readonly config: DualThresholdPolicyConfig) {
+  constructor(private config: DualThresholdPolicyConfig) {
     this.amplitude_mA = config.lowerAmplitude_mA;
   }
 
@@ -68,5 +68,14 @@ export class DualThresholdPolicy implements Policy {
 
   thresholds(): readonly number[] {
     return [this.config.lowerThreshold, this.config.upperThreshold];
+  }
+
+  parameters(): Readonly<PolicyConfig> {
+    return this.config;
+  }
+
+  retune(next: PolicyConfig): void {
+    if (next.kind !== this.config.kind) throw new Error(`retune: expected policy kind ${this.config.kind}, got ${next.kind}`);
+    this.config = next;
   }
 }

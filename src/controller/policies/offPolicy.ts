@@ -1,3 +1,4 @@
+import type { PolicyConfig } from '../../config/policySchema.js';
 import { stimOff, type StimParams } from '../stimParams.js';
 import type { Policy } from './policy.js';
 
@@ -13,5 +14,13 @@ export class OffPolicy implements Policy {
   }
   thresholds(): readonly number[] {
     return [];
+  }
+
+  parameters(): Readonly<PolicyConfig> {
+    return { kind: 'off' };
+  }
+
+  retune(next: PolicyConfig): void {
+    if (next.kind !== 'off') throw new Error(`retune: expected policy kind off, got ${next.kind}`);
   }
 }

@@ -1,15 +1,15 @@
-import type { OpenLoopPolicyConfig } from '../../config/policySchema.js';
+import type { PolicyConfig, OpenLoopPolicyConfig } from '../../config/policySchema.js';
 import { stimOff, type StimParams } from '../stimParams.js';
 import { type Policy, type PolicyFrame, requestAt } from './policy.js';
 
 /** Constant stimulation after the start-up delay: the continuous-DBS comparator. */
 export class OpenLoopPolicy implements Policy {
   readonly kind = 'open-loop';
-  private readonly on: StimParams;
-  private readonly off: StimParams;
+  private on: StimParams;
+  private off: StimParams;
   private started = false;
 
-  constructor(private readonly config: OpenLoopPolicyConfig) {
+  constructor(private config: OpenLoopPolicyConfig) {
     this.on = requestAt(config.amplitude_mA, config);
     this.off = stimOff(config.frequency_Hz, config.pulseWidth_us);
   }
@@ -25,5 +25,16 @@ export class OpenLoopPolicy implements Policy {
 
   thresholds(): readonly number[] {
     return [];
+  }
+
+  parameters(): Readonly<PolicyConfig> {
+    return this.config;
+  }
+
+  retune(next: PolicyConfig): void {
+    if (next.kind !== this.config.kind) throw new Error(`retune: expected policy kind ${this.config.kind}, got ${next.kind}`);
+    this.config = next;
+    this.on = requestAt(next.amplitude_mA, next);
+    this.off = stimOff(next.frequency_Hz, next.pulseWidth_us);
   }
 }

@@ -1,3 +1,4 @@
+import type { PolicyConfig } from '../../config/policySchema.js';
 import type { StimParams } from '../stimParams.js';
 
 /** What a policy sees of a feature frame. */
@@ -19,6 +20,13 @@ export interface Policy {
   state(): string;
   /** The thresholds to show beside the biomarker (empty for none). */
   thresholds(): readonly number[];
+  /** The policy's current parameters (its config section). */
+  parameters(): Readonly<PolicyConfig>;
+  /**
+   * Takes new parameters of the same kind, already validated (a tuning command). State
+   * (amplitude, timers) carries on; the new values apply from the next frame.
+   */
+  retune(next: PolicyConfig): void;
 }
 
 /** A request at `amplitude_mA` (on when above 0) with the policy's pulse settings. */

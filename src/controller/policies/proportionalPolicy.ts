@@ -1,4 +1,4 @@
-import type { ProportionalPolicyConfig } from '../../config/policySchema.js';
+import type { PolicyConfig, ProportionalPolicyConfig } from '../../config/policySchema.js';
 import type { StimParams } from '../stimParams.js';
 import { type Policy, type PolicyFrame, requestAt } from './policy.js';
 
@@ -16,7 +16,7 @@ export class ProportionalPolicy implements Policy {
   private lastT_s = Number.NaN;
   private current = 'startup';
 
-  constructor(private readonly config: ProportionalPolicyConfig) {}
+  constructor(private config: ProportionalPolicyConfig) {}
 
   step(frame: PolicyFrame): StimParams {
     const c = this.config;
@@ -49,5 +49,14 @@ export class ProportionalPolicy implements Policy {
 
   thresholds(): readonly number[] {
     return [this.config.setpoint];
+  }
+
+  parameters(): Readonly<PolicyConfig> {
+    return this.config;
+  }
+
+  retune(next: PolicyConfig): void {
+    if (next.kind !== this.config.kind) throw new Error(`retune: expected policy kind ${this.config.kind}, got ${next.kind}`);
+    this.config = next;
   }
 }

@@ -1,4 +1,4 @@
-import type { ThresholdPolicyConfig } from '../../config/policySchema.js';
+import type { PolicyConfig, ThresholdPolicyConfig } from '../../config/policySchema.js';
 import { stimOff, type StimParams } from '../stimParams.js';
 import { ConditionTimer } from './conditionTimer.js';
 import { type Policy, type PolicyFrame, requestAt } from './policy.js';
@@ -11,15 +11,15 @@ import { type Policy, type PolicyFrame, requestAt } from './policy.js';
  */
 export class ThresholdPolicy implements Policy {
   readonly kind = 'threshold';
-  private readonly on: StimParams;
-  private readonly off: StimParams;
+  private on: StimParams;
+  private off: StimParams;
   private readonly above = new ConditionTimer();
   private readonly below = new ConditionTimer();
   private stimulating = false;
   private blankedUntil_s = Number.NEGATIVE_INFINITY;
   private current = 'startup';
 
-  constructor(private readonly config: ThresholdPolicyConfig) {
+  constructor(private config: ThresholdPolicyConfig) {
     this.on = requestAt(config.amplitude_mA, config);
     this.off = stimOff(config.frequency_Hz, config.pulseWidth_us);
   }
@@ -61,5 +61,16 @@ export class ThresholdPolicy implements Policy {
 
   thresholds(): readonly number[] {
     return [this.config.threshold];
+  }
+
+  parameters(): Readonly<PolicyConfig> {
+    return this.config;
+  }
+
+  retune(next: PolicyConfig): void {
+    if (next.kind !== this.config.kind) throw new Error(`retune: expected policy kind ${this.config.kind}, got ${next.kind}`);
+    this.config = next;
+    this.on = requestAt(next.amplitude_mA, next);
+    this.off = stimOff(next.frequency_Hz, next.pulseWidth_us);
   }
 }

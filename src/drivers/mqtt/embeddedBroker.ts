@@ -1,0 +1,62 @@
+import { createServer, type Server } from 'node:net';
+import { Aedes } from 'aedes';
+import { InputError } from '../inputError.js';
+
+export interface EmbeddedBrokerOptions {
+  readonly host: string;
+  readonly port: number;
+  /** Required when listening beyond loopback (the config enforces it). */
+  readonly username?: string;
+  readonly password?: string;
+}
+
+export interface EmbeddedBroker {
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * The zero-set-up broker: aedes (MQTT 3.1.1) on a TCP port, loopback by default. With a
+ * username it accepts only that user and password. A taken port is an InputError that says
+ * how to choose another.
+ */
+export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
+  const broker = await Aedes.createBroker();
+  if (o.username !== undefined) {
+    const expectedUser = o.username;
+    const expectedPassword = Buffer.from(o.password ?? '');
+    broker.authenticate = (_client, username, password, done) => {
+      const ok = username === expectedUser && password !== undefined && Buffer.compare(Buffer.from(password), expectedPassword) === 0;
+      done(null, ok);
+    };
+  }
+  const server: Server = createServer(broker.handle);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      broker.close();
+      if (error.code === 'EADDRINUSE') {
+        reject(
+          new InputError(
+            `the embedded MQTT broker cannot listen on ${o.host}:${o.port}: the port is taken (another broker?). ` +
+              `Choose another with --set telemetry.embedded.port=1884, point at a running broker with --mqtt mqtt://HOST:PORT, or turn telemetry off with --no-mqtt`,
+          ),
+        );
+      } else {
+        reject(new InputError(`the embedded MQTT broker cannot listen on ${o.host}:${o.port}: ${error.message}`));
+      }
+    });
+    server.listen(o.port, o.host, () => resolve());
+  });
+  const host = o.host.includes(':') ? `[${o.host}]` : o.host;
+  return {
+    url: `mqtt://${host}:${o.port}`,
+    host: o.host,
+    port: o.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        broker.close(() => server.close(() => resolve()));
+      }),
+  };
+}

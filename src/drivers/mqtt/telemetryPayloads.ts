@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+/**
+ * The telemetry contract (docs/telemetry.md): zod schemas of every JSON payload under
+ * `<prefix>/<rig>/`, importable by a TypeScript dashboard as `neuroloop/telemetry`.
+ * Every payload carries `v` (this version, 1). Times `t_s` are session data time.
+ */
+export const TELEMETRY_VERSION = 1;
+
+const stim = {
+  enabled: z.boolean(),
+  amplitude_mA: z.number(),
+  frequency_Hz: z.number(),
+  pulseWidth_us: z.number(),
+};
+
+/** `status` (retained, QoS 1). The broker's last will sets state "offline". */
+export const statusPayload = z.object({
+  v: z.literal(TELEMETRY_VERSION),
+  state: z.enum(['online', 'offline', 'estop', 'fault']),
+  rig: z.string(),
+  session: z.string(),
+  version: z.string(),
+  configHash: z.string(),
+  startedAt: z.string().describe('ISO 8601 wall-clock time of the session start.'),
+  dropped: z.record(z.string(), z.number().int().min(0)).describe('Messages dropped while the broker was away, by topic.'),
+});
+
+/** `features` (QoS 0), decimated to telemetry.featuresRate_Hz. */
+export const featuresPayload = z.object({
+  v: z.literal(TELEMETRY_VERSION),
+  seq: z.number().int(),
+  index: z.number().int(),
+  t_s: z.number(),
+  biomarker: z.number().nullable(),
+  valid: z.boolean(),
+  bands: z.record(z.string(), z.array(z.number())).describe('Band name -> power per channel, uV^2.'),
+});
+
+/** `stim` (retained, QoS 1): the applied output, on every change and at least every stimHeartbeat_s. */
+export const stimPayload = z.object({
+  v: z.literal(TELEMETRY_VERSION),
+  seq: z.number().int(),
+  t_s: z.number(),
+  ...stim,
+  reason: z.string().describe('Why it last changed.'),
+});
+
+/** `events` (QoS 1): governor events, faults, commands accepted or refused. */
+export const eventPayload = z.object({
+  v: z.literal(TELEMETRY_VERSION),
+  seq: z.number().int(),
+  t_s: z.number(),
+  kind: z.string(),
+  reason: z.string(),
+  command: z.string().optional(),
+  id: z.string().nullable().optional(),
+  ok: z.boolean().optional(),
+});
+
+/** `cmd/ack` (QoS 1): the answer to every command. */
+export const ackPayload = z.object({
+  id: z.string().nullable(),
+  ok: z.boolean(),
+  error: z.string().optional(),
+  t_s: z.number(),
+});
+
+export type StatusPayload = z.infer<typeof statusPayload>;
+export type FeaturesPayload = z.infer<typeof featuresPayload>;
+export type StimPayload = z.infer<typeof stimPayload>;
+export type EventPayload = z.infer<typeof eventPayload>;
+export type AckPayload = z.infer<typeof ackPayload>;
+
+export { commandSchemas } from '../../controller/commands.js';
+export { decodeRawFrame, RAW_FRAME_VERSION, RAW_HEADER_BYTES, type RawFrame } from './rawFrame.js';
+
+/** Topic names under `<prefix>/<rig>/`. */
+export const topics = (prefix: string, rig: string) => {
+  const base = `${prefix}/${rig}`;
+  return {
+    base,
+    status: `${base}/status`,
+    features: `${base}/features`,
+    stim: `${base}/stim`,
+    events: `${base}/events`,
+    raw: `${base}/raw`,
+    commands: `${base}/cmd/+`,
+    command: (name: string) => `${base}/cmd/${name}`,
+    ack: `${base}/cmd/ack`,
+  };
+};
