@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
@@ -36,6 +36,15 @@ export async function waitForPort(port: number, timeout_ms = 10_000): Promise<vo
   }
 }
 
+/**
+ * mosquitto started as root drops to its own user: the folder and files it reads (made by
+ * mkdtemp with mode 0700) must be readable by others. Test material only.
+ */
+export function readableByBroker(dir: string): void {
+  chmodSync(dir, 0o755);
+  for (const name of readdirSync(dir)) chmodSync(join(dir, name), 0o644);
+}
+
 /** A broker the tests can stop and start again on the same port. */
 export interface TestBroker {
   readonly name: string;
@@ -59,6 +68,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Te
   const port = await freePort();
   const listener = options.listener ? options.listener(port, dir) : `listener ${port} 127.0.0.1\nallow_anonymous true\n`;
   const conf = join(dir, 'mosquitto.conf');
+  readableByBroker(dir);
   writeFileSync(conf, `per_listener_settings false\npersistence false\nlog_dest stderr\nlog_type error\n${listener}${options.extraConfig?.(dir) ?? ''}`);
   let child: ChildProcess | null = null;
   const broker: TestBroker = {
@@ -151,5 +161,6 @@ export function makeCertificates(dir: string): { ca: string; cert: string; key: 
   run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost']);
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
   run(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.pem', '-days', '2', '-extfile', 'san.ext']);
+  readableByBroker(dir);
   return { ca: join(dir, 'ca.pem'), cert: join(dir, 'server.pem'), key: join(dir, 'server.key') };
 }

@@ -1,0 +1,95 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { policySchema } from '../../src/config/policySchema.js';
+import { ConfigError, parseConfig } from '../../src/config/index.js';
+import { CommandProcessor } from '../../src/controller/commands.js';
+import { BoundedQueue } from '../../src/drivers/mqtt/boundedQueue.js';
+import { decodeRawFrame, encodeRawFrame } from '../../src/drivers/mqtt/rawFrame.js';
+
+const policy = policySchema.parse({ kind: 'dual-threshold', lowerThreshold: -1, upperThreshold: 0.6, lowerAmplitude_mA: 1, upperAmplitude_mA: 3 });
+const rules = { enabled: true, maxRate_per_s: 5, burst: 3, tunable: { upperThreshold: { min: 0, max: 2 }, upperAmplitude_mA: { min: 0, max: 3.5 } } };
+
+describe('CommandProcessor', () => {
+  it('accepts a tuning within range and returns the whole new policy', () => {
+    const d = new CommandProcessor(rules).decide('policy', JSON.stringify({ id: 'x', params: { upperThreshold: 1.5 } }), 0, policy);
+    expect(d).toMatchObject({ ok: true, id: 'x', action: { type: 'policy', changed: { upperThreshold: 1.5 } } });
+    if (d.action?.type !== 'policy' || d.action.next.kind !== 'dual-threshold') throw new Error('expected a policy action');
+    expect(d.action.next.upperThreshold).toBe(1.5);
+    expect(d.action.next.lowerThreshold).toBe(-1);
+  });
+
+  it('refuses, with a reason and the id when there is one, whatever is not allowed', () => {
+    const p = new CommandProcessor({ ...rules, burst: 100 });
+    const refuse = (name: string, payload: string) => p.decide(name, payload, 0, policy);
+    expect(refuse('policy', '{"id":"a","params":{"upperThreshold":3}}')).toMatchObject({ ok: false, id: 'a', error: 'params.upperThreshold: 3 is outside the tunable range [0, 2]' });
+    expect(refuse('policy', '{"id":"b","params":{"lowerThreshold":0}}').error).toMatch(/params\.lowerThreshold: not tunable \(tunable: upperThreshold, upperAmplitude_mA\)/);
+    expect(refuse('policy', '{"id":"c","params":{"upperAmplitude_mA":0.5}}').error).toMatch(/policy\.upperAmplitude_mA: must be >= lowerAmplitude_mA \(1\)/);
+    expect(refuse('policy', '{"id":"d","params":{}}').error).toMatch(/nothing to change/);
+    expect(refuse('policy', '{"id":"e","params":{"upperThreshold":"1"}}').error).toMatch(/params\.upperThreshold: expected number, got string/);
+    expect(refuse('estop', 'not json')).toMatchObject({ ok: false, id: null, error: 'payload is not JSON' });
+    expect(refuse('estop', '{"reason":"no id"}')).toMatchObject({ ok: false, id: null, error: expect.stringMatching(/^id: /) });
+    expect(refuse('limits', '{"id":"f"}')).toMatchObject({ ok: false, id: 'f', error: expect.stringMatching(/unknown command "limits"/) });
+    expect(new CommandProcessor({ ...rules, enabled: false }).decide('estop', '{"id":"g"}', 0, policy)).toMatchObject({ ok: false, error: expect.stringMatching(/disabled/) });
+  });
+
+  it('rate limit: a burst, then maxRate_per_s; malformed commands use up tokens too', () => {
+    const p = new CommandProcessor(rules);
+    const at = (t_ms: number) => p.decide('estop', '{"id":"z"}', t_ms, policy).ok;
+    expect([at(0), at(0), at(0), at(0)]).toEqual([true, true, true, false]);
+    expect(at(100)).toBe(false); // 0.5 token
+    expect(at(200)).toBe(true); // 1 token after 200 ms at 5/s
+    expect(p.decide('estop', 'garbage', 200, policy).error).toMatch(/too many/);
+  });
+});
+
+describe('raw frames', () => {
+  it('round-trips any block and decimation, keeping the samples whose index is a multiple of N', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 7 }), (firstIndex, n, channels, decimation) => {
+        const data = Array.from({ length: channels }, (_, c) => Float32Array.from({ length: n }, (_, i) => (firstIndex + i) * 10 + c));
+        const encoded = encodeRawFrame({ firstIndex, fs_Hz: 250, channels: data.map((_, c) => `c${c}`), data }, decimation);
+        const kept = Array.from({ length: n }, (_, i) => firstIndex + i).filter((idx) => idx % decimation === 0);
+        if (kept.length === 0) {
+          expect(encoded).toBeNull();
+          return;
+        }
+        const frame = decodeRawFrame(encoded!);
+        expect(frame.firstIndex).toBe(kept[0]);
+        expect(frame.fs_Hz).toBe(250 / decimation);
+        frame.data.forEach((channel, c) => expect(Array.from(channel)).toEqual(kept.map((idx) => idx * 10 + c)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('BoundedQueue', () => {
+  it('never holds more than its capacity and drops the oldest', () => {
+    const q = new BoundedQueue<number>(3);
+    expect([q.push(1), q.push(2), q.push(3), q.push(4)]).toEqual([undefined, undefined, undefined, 1]);
+    expect(q.length).toBe(3);
+    expect([q.shift(), q.shift(), q.shift(), q.shift()]).toEqual([2, 3, 4, undefined]);
+  });
+});
+
+describe('telemetry config', () => {
+  const problems = (raw: unknown): string[] => {
+    try {
+      parseConfig(raw);
+      return [];
+    } catch (e) {
+      return e instanceof ConfigError ? [...e.problems] : [String(e)];
+    }
+  };
+  it('refuses to listen beyond loopback without credentials, and a password written in the file', () => {
+    expect(problems({ telemetry: { embedded: { host: '0.0.0.0' } } })).toEqual([expect.stringMatching(/^telemetry\.embedded\.host: listening on 0\.0\.0\.0 \(beyond loopback\) needs credentials/)]);
+    expect(problems({ telemetry: { embedded: { host: '0.0.0.0' }, mqtt: { username: 'u', passwordEnv: 'P' } } })).toEqual([]);
+    expect(problems({ telemetry: { mqtt: { password: 'secret' } } })).toEqual(['telemetry.mqtt.password: unknown key']);
+    expect(problems({ telemetry: { mqtt: { url: 'http://x' } } })[0]).toMatch(/^telemetry\.mqtt\.url: must be an mqtt/);
+  });
+  it('tunable keys must be numeric parameters of the configured policy', () => {
+    expect(problems({ limits: { amplitude_mA: { max: 3 } }, policy: { kind: 'threshold', threshold: 1, amplitude_mA: 2 }, telemetry: { commands: { tunable: { upperThreshold: { min: 0, max: 1 } } } } })).toEqual([
+      expect.stringMatching(/^telemetry\.commands\.tunable\.upperThreshold: policy "threshold" has no numeric parameter "upperThreshold" \(it has: threshold, amplitude_mA/),
+    ]);
+  });
+});
