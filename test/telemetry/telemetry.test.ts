@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { featuresPayload, statusPayload, stimPayload, ackPayload, eventPayload } from '../../src/drivers/mqtt/telemetryPayloads.js';
+import { ackPayload, decodeRawFrame, eventPayload, featuresPayload, statusPayload, stimPayload } from '../../src/drivers/mqtt/telemetryPayloads.js';
 import { Recorder, type TestBroker, startAedes, startMosquitto } from '../helpers/brokers.js';
 import { startCli, tempDir } from '../helpers/cli.js';
 
@@ -28,7 +28,7 @@ for (const start of [startMosquitto, startAedes]) {
     it('status (retained) online, features at featuresRate_Hz, stim retained; a clean exit publishes offline', async () => {
       const rig = 'clean';
       const watcher = await Recorder.connect(broker.url, `neuroloop/${rig}/#`);
-      const cli = startCli(runArgs(broker.url, rig, ['--duration', '6', '--set', 'telemetry.featuresRate_Hz=5']));
+      const cli = startCli(runArgs(broker.url, rig, ['--duration', '6', '--set', 'telemetry.featuresRate_Hz=5', '--set', 'telemetry.raw={enabled: true, decimation: 5}']));
       expect(await cli.exited).toBe(0);
       await sleep(300);
       const status = watcher.json('/status').map((s) => statusPayload.parse(s));
@@ -43,6 +43,11 @@ for (const start of [startMosquitto, startAedes]) {
       expect(features[0].bands.beta).toHaveLength(2);
       const stim = watcher.json('/stim').map((s) => stimPayload.parse(s));
       expect(stim.length).toBeGreaterThanOrEqual(5);
+      // raw: binary frames of every 5th sample, 2 channels, 50 Hz, covering the run without gaps.
+      const raw = watcher.messages.filter((m) => m.topic.endsWith('/raw')).map((m) => decodeRawFrame(m.payload));
+      expect(raw.length).toBeGreaterThan(0);
+      expect(raw.every((f) => f.fs_Hz === 50 && f.data.length === 2 && f.firstIndex % 5 === 0)).toBe(true);
+      expect(raw.reduce((n, f) => n + f.data[0].length, 0)).toBe(1500 / 5);
       await watcher.close();
       // Retained: a newcomer gets the last status and stim at once.
       const late = await Recorder.connect(broker.url, [`neuroloop/${rig}/status`, `neuroloop/${rig}/stim`]);
