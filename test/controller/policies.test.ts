@@ -46,4 +46,12 @@ describe('policies', () => {
     const fresh = make({ kind: 'proportional', setpoint: 0, kp_mA_per_unit: 1, ki_mA_per_unit_s: 1, maxAmplitude_mA: 2 });
     expect(drive(fresh, [0.5, 0.5])).toEqual([0.5, 0.55]);
   });
+
+  it('retune: new parameters apply from the next frame, the state carries on, another kind is refused', () => {
+    const p = make({ kind: 'dual-threshold', lowerThreshold: 0, upperThreshold: 1, lowerAmplitude_mA: 1, upperAmplitude_mA: 2, rampUp_mA_per_s: 2, rampDown_mA_per_s: 1 });
+    expect(drive(p, [0.8, 0.8])).toEqual([1, 1]); // between: hold
+    p.retune(policySchema.parse({ ...p.parameters(), upperThreshold: 0.5 }));
+    expect(p.step({ t_s: 0.3, biomarker: 0.8, valid: true }).amplitude_mA).toBeCloseTo(1.2, 12); // now above: ramps up
+    expect(() => p.retune(policySchema.parse({ kind: 'off' }))).toThrow(/expected policy kind dual-threshold, got off/);
+  });
 });

@@ -1,7 +1,7 @@
 import type { PolicyConfig, DualThresholdPolicyConfig } from '../../config/policySchema.js';
 import type { StimParams } from '../stimParams.js';
 import { ConditionTimer } from './conditionTimer.js';
-import { type Policy, type PolicyFrame, requestAt } from './policy.js';
+import { assertSameKind, type Policy, type PolicyFrame, requestAt } from './policy.js';
 
 type Direction = 'up' | 'down' | 'hold';
 
@@ -75,7 +75,7 @@ export class DualThresholdPolicy implements Policy {
   }
 
   retune(next: PolicyConfig): void {
-    if (next.kind !== this.config.kind) throw new Error(`retune: expected policy kind ${this.config.kind}, got ${next.kind}`);
+    assertSameKind(this.config, next);
     this.config = next;
   }
 }

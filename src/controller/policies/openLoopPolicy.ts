@@ -1,6 +1,6 @@
 import type { PolicyConfig, OpenLoopPolicyConfig } from '../../config/policySchema.js';
 import { stimOff, type StimParams } from '../stimParams.js';
-import { type Policy, type PolicyFrame, requestAt } from './policy.js';
+import { assertSameKind, type Policy, type PolicyFrame, requestAt } from './policy.js';
 
 /** Constant stimulation after the start-up delay: the continuous-DBS comparator. */
 export class OpenLoopPolicy implements Policy {
@@ -32,7 +32,7 @@ export class OpenLoopPolicy implements Policy {
   }
 
   retune(next: PolicyConfig): void {
-    if (next.kind !== this.config.kind) throw new Error(`retune: expected policy kind ${this.config.kind}, got ${next.kind}`);
+    assertSameKind(this.config, next);
     this.config = next;
     this.on = requestAt(next.amplitude_mA, next);
     this.off = stimOff(next.frequency_Hz, next.pulseWidth_us);

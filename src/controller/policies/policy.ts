@@ -33,3 +33,8 @@ export interface Policy {
 export function requestAt(amplitude_mA: number, pulse: { readonly frequency_Hz: number; readonly pulseWidth_us: number }): StimParams {
   return { enabled: amplitude_mA > 0, amplitude_mA, frequency_Hz: pulse.frequency_Hz, pulseWidth_us: pulse.pulseWidth_us };
 }
+
+/** For retune: the new parameters must be of the policy's own kind. */
+export function assertSameKind<C extends PolicyConfig>(current: C, next: PolicyConfig): asserts next is C {
+  if (next.kind !== current.kind) throw new Error(`retune: expected policy kind ${current.kind}, got ${next.kind}`);
+}

@@ -1,6 +1,6 @@
 import type { PolicyConfig, ProportionalPolicyConfig } from '../../config/policySchema.js';
 import type { StimParams } from '../stimParams.js';
-import { type Policy, type PolicyFrame, requestAt } from './policy.js';
+import { assertSameKind, type Policy, type PolicyFrame, requestAt } from './policy.js';
 
 /**
  * PI control of the amplitude on the biomarker: error = biomarker - setpoint (more
@@ -56,7 +56,7 @@ export class ProportionalPolicy implements Policy {
   }
 
   retune(next: PolicyConfig): void {
-    if (next.kind !== this.config.kind) throw new Error(`retune: expected policy kind ${this.config.kind}, got ${next.kind}`);
+    assertSameKind(this.config, next);
     this.config = next;
   }
 }

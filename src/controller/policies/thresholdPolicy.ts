@@ -1,7 +1,7 @@
 import type { PolicyConfig, ThresholdPolicyConfig } from '../../config/policySchema.js';
 import { stimOff, type StimParams } from '../stimParams.js';
 import { ConditionTimer } from './conditionTimer.js';
-import { type Policy, type PolicyFrame, requestAt } from './policy.js';
+import { assertSameKind, type Policy, type PolicyFrame, requestAt } from './policy.js';
 
 /**
  * Single threshold (as Percept's single-threshold mode): on when the biomarker has been
@@ -68,7 +68,7 @@ export class ThresholdPolicy implements Policy {
   }
 
   retune(next: PolicyConfig): void {
-    if (next.kind !== this.config.kind) throw new Error(`retune: expected policy kind ${this.config.kind}, got ${next.kind}`);
+    assertSameKind(this.config, next);
     this.config = next;
     this.on = requestAt(next.amplitude_mA, next);
     this.off = stimOff(next.frequency_Hz, next.pulseWidth_us);
