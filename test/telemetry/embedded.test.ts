@@ -1,0 +1,65 @@
+import { createServer as createHttpServer } from 'node:http';
+import { createServer } from 'node:net';
+import { Aedes } from 'aedes';
+import { createWebSocketStream, WebSocketServer } from 'ws';
+import { describe, expect, it } from 'vitest';
+import { Recorder, freePort, waitForPort } from '../helpers/brokers.js';
+import { startCli } from '../helpers/cli.js';
+
+const args = (extra: string[]): string[] => [
+  'run', '--config', 'config/examples/sim-adbs.yaml', '--set', 'signals.biomarker.baseline_s=1', '--set', 'policy.startupDelay_ms=1000', ...extra,
+];
+
+describe('zero set-up: the embedded broker started by neuroloop run', () => {
+  it('listens on loopback, says how to watch it, and serves status, features and stim', async () => {
+    const port = await freePort();
+    const cli = startCli(args(['--duration', '6', '--set', `telemetry.embedded.port=${port}`]));
+    await waitForPort(port);
+    const watcher = await Recorder.connect(`mqtt://127.0.0.1:${port}`, 'neuroloop/#');
+    await watcher.waitFor<{ state: string }>('/status', (s) => s.state === 'online');
+    await watcher.waitFor('/features');
+    await watcher.waitFor('/stim');
+    expect(await cli.exited).toBe(0);
+    expect(cli.stderr()).toContain(`mosquitto_sub -h 127.0.0.1 -p ${port} -t 'neuroloop/#' -v`);
+    await watcher.close();
+  });
+
+  it('a taken port is a clear error naming it and how to choose another (exit 2)', async () => {
+    const port = await freePort();
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', () => resolve()));
+    try {
+      const cli = startCli(args(['--duration', '2', '--set', `telemetry.embedded.port=${port}`]));
+      expect(await cli.exited).toBe(2);
+      expect(cli.stderr()).toMatch(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the port is taken.*--set telemetry\\.embedded\\.port=`));
+      expect(cli.stdout()).toBe('');
+    } finally {
+      blocker.close();
+    }
+  });
+});
+
+describe('ws:// (MQTT over WebSockets)', () => {
+  // Debian's mosquitto cannot open a websockets listener on these machines (libwebsockets
+  // fails to bind), so the broker here is aedes behind the ws package's WebSocket server.
+  it('publishes over WebSockets', async () => {
+    const port = await freePort();
+    const broker = await Aedes.createBroker();
+    const http = createHttpServer();
+    const wss = new WebSocketServer({ server: http });
+    wss.on('connection', (socket, request) => broker.handle(createWebSocketStream(socket), request));
+    await new Promise<void>((resolve) => http.listen(port, '127.0.0.1', () => resolve()));
+    try {
+      const url = `ws://127.0.0.1:${port}`;
+      const cli = startCli(args(['--duration', '4', '--mqtt', url, '--set', 'rig.id=ws']));
+      const watcher = await Recorder.connect(url, 'neuroloop/ws/#');
+      await watcher.waitFor<{ state: string }>('/status', (s) => s.state === 'online');
+      await watcher.waitFor('/features');
+      expect(await cli.exited).toBe(0);
+      await watcher.close();
+    } finally {
+      wss.close();
+      await new Promise<void>((resolve) => broker.close(() => http.close(() => resolve())));
+    }
+  });
+});
