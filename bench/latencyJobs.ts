@@ -1,4 +1,7 @@
+import { createServer } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { telemetrySchema } from '../src/config/telemetrySchema.js';
+import { MqttTelemetry } from '../src/drivers/mqtt/mqttTelemetry.js';
 import { limitsSchema } from '../src/config/limitsSchema.js';
 import { policySchema } from '../src/config/policySchema.js';
 import { simSourceSchema } from '../src/config/schema.js';
@@ -20,6 +23,8 @@ export interface LatencyJob {
   readonly window: number;
   readonly hop: number;
   readonly seconds: number;
+  /** Publish telemetry to a broker that is not there (the outage case): does latency move? */
+  readonly telemetryToNowhere?: boolean;
 }
 
 /**
@@ -30,6 +35,7 @@ export interface LatencyJob {
 export const LATENCY_JOBS: readonly LatencyJob[] = [
   { job: 'loop-latency-8ch-250Hz', channels: 8, fs_Hz: 250, block_samples: 5, window: 250, hop: 5, seconds: 30 },
   { job: 'loop-latency-64ch-1000Hz', channels: 64, fs_Hz: 1000, block_samples: 20, window: 1024, hop: 20, seconds: 30 },
+  { job: 'loop-latency-8ch-250Hz-broker-down', channels: 8, fs_Hz: 250, block_samples: 5, window: 250, hop: 5, seconds: 30, telemetryToNowhere: true },
 ];
 
 /** Decisions in the first seconds run while V8 is still compiling: not the steady state. */
@@ -93,15 +99,35 @@ export async function runLatencyJob(job: LatencyJob): Promise<LatencyResult> {
         stimulator?.apply(params);
       },
     },
-    onBlock: () => {
+    onBlock: (block) => {
       arrival = process.hrtime.bigint();
       pending = true;
+      telemetry?.block(block);
     },
+    onEvent: (e) => telemetry?.event(e),
   });
+  const telemetry = job.telemetryToNowhere
+    ? new MqttTelemetry({
+        config: telemetrySchema.parse({ featuresRate_Hz: 50, raw: { enabled: true } }),
+        url: `mqtt://127.0.0.1:${await closedPort()}`,
+        rig: 'bench',
+        session: 'bench',
+        version: 'bench',
+        configHash: 'bench',
+        startedAt: new Date().toISOString(),
+      })
+    : null;
   const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
   lag.enable();
-  await new Promise<void>((resolve, reject) => session.run(source).subscribe({ error: reject, complete: resolve }));
+  await new Promise<void>((resolve, reject) =>
+    session.run(source).subscribe({
+      next: (step) => telemetry?.step(step),
+      error: reject,
+      complete: resolve,
+    }),
+  );
   lag.disable();
+  await telemetry?.close(100);
   const sorted = latencies.slice(0, count).sort();
   return {
     job: job.job,
@@ -113,6 +139,17 @@ export async function runLatencyJob(job: LatencyJob): Promise<LatencyResult> {
     loop_lag_p99_ms: lagMs(lag.percentile(99)),
     loop_lag_max_ms: lagMs(lag.max),
   };
+}
+
+/** A loopback port with nothing listening: connections are refused at once, again and again. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 1));
+    });
+  });
 }
 
 const round = (v: number): number => Math.round(v * 1000) / 1000;
