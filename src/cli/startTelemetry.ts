@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { ClosedLoopSession } from '../controller/session.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../drivers/mqtt/embeddedBroker.js';
+import { InputError } from '../drivers/inputError.js';
 import { MqttTelemetry } from '../drivers/mqtt/mqttTelemetry.js';
 import { packageVersion } from './version.js';
 
@@ -22,13 +23,18 @@ export async function startTelemetry(config: Config, urlOverride: string | undef
   let broker: EmbeddedBroker | null = null;
   let url = urlOverride ?? t.mqtt.url;
   const password = t.mqtt.passwordEnv !== undefined ? process.env[t.mqtt.passwordEnv] : undefined;
+  if (t.mqtt.passwordEnv !== undefined && password === undefined) {
+    throw new InputError(`telemetry.mqtt.passwordEnv: the environment variable ${t.mqtt.passwordEnv} is not set`);
+  }
   if (url === undefined) {
     broker = await startEmbeddedBroker({ host: t.embedded.host, port: t.embedded.port, username: t.mqtt.username, password });
     url = broker.url;
     const watch = `mosquitto_sub -h ${t.embedded.host} -p ${t.embedded.port} -t '${t.topicPrefix}/#' -v`;
     process.stderr.write(`neuroloop: telemetry on the embedded MQTT broker ${broker.url}; watch it with:\n  ${watch}\n`);
   }
-  const telemetry = new MqttTelemetry({
+  let telemetry: MqttTelemetry;
+  try {
+    telemetry = new MqttTelemetry({
     config: t,
     url,
     rig: config.rig.id,
@@ -41,7 +47,12 @@ export async function startTelemetry(config: Config, urlOverride: string | undef
       if (what === 'connected') logger.info({ url }, 'telemetry connected');
       else logger.warn({ url, detail }, `telemetry ${what}`);
     },
-  });
+    });
+  } catch (error) {
+    // A bad certificate path and the like: the broker we started must not keep the process alive.
+    await broker?.close();
+    throw error;
+  }
   logger.info({ url, embedded: broker !== null }, 'telemetry started');
   return {
     telemetry,

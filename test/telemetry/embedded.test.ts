@@ -39,6 +39,16 @@ describe('zero set-up: the embedded broker started by neuroloop run', () => {
   });
 });
 
+describe('bad telemetry settings never start a session and never leave a broker behind', () => {
+  it('an unreadable CA file: exit 2 naming it, promptly, the embedded broker closed', async () => {
+    const port = await freePort();
+    const cli = startCli(args(['--duration', '30', '--set', `telemetry.embedded.port=${port}`, '--set', 'telemetry.mqtt.ca=/nonexistent/ca.pem']));
+    expect(await cli.exited).toBe(2);
+    expect(cli.stderr()).toMatch(/telemetry\.mqtt\.ca: cannot read \/nonexistent\/ca\.pem \(ENOENT\)/);
+    expect(cli.stdout()).toBe('');
+  });
+});
+
 describe('ws:// (MQTT over WebSockets)', () => {
   // Debian's mosquitto cannot open a websockets listener on these machines (libwebsockets
   // fails to bind), so the broker here is aedes behind the ws package's WebSocket server.
