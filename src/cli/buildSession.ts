@@ -22,7 +22,7 @@ export interface SessionOverrides {
   readonly speed?: 'realtime' | 'max';
 }
 
-export type SessionHooks = Pick<SessionOptions, 'onEvent' | 'onBlock' | 'onApplied' | 'commands'>;
+export type SessionHooks = Pick<SessionOptions, 'onEvent' | 'onBlock' | 'commands'>;
 
 export interface BuiltSession {
   readonly session: ClosedLoopSession;

@@ -106,8 +106,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     await running?.close();
     throw error;
   }
-  const { session, policy, governor } = built as BuiltSession;
-  const steps = (built as BuiltSession).steps;
+  const loop: BuiltSession = built;
+  const { session, policy, governor, steps } = loop;
   const status = new StatusLine();
   logger.info({ rig: config.rig.id, source: config.source.kind, policy: config.policy.kind, fs_Hz: built.fs_Hz, channels: built.channels, pacing: built.pacing, config: values.config }, 'session started');
 
@@ -120,7 +120,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       if (silentTimer) clearInterval(silentTimer);
       status.end();
       trace?.close();
-      const summary = sessionSummary(session, (built as BuiltSession).brain(), config);
+      const summary = sessionSummary(session, loop.brain(), config);
       if (values.summary) writeFileSync(values.summary, `${JSON.stringify(summary, null, 2)}\n`);
       logger.info({ reason, summary, telemetryDropped: telemetry?.droppedCounts }, 'session ended');
       const closing = running ? running.close() : Promise.resolve();

@@ -80,11 +80,6 @@ export class SafetyGovernor {
     return { onTime_s: this.onTime_s, charge_mC: this.charge_mC, pulses: this.pulses };
   }
 
-  /** Largest charge per phase allowed, in uC. */
-  get maxChargePerPhase_uC(): number {
-    return this.maxCharge_uC;
-  }
-
   /** Emergency stop: output off at once, latched until `reset`. */
   estop(t_s: number, reason: string): GovernorTick {
     this.advance(t_s);

@@ -73,8 +73,6 @@ export interface SessionOptions {
   readonly commands?: CommandRules;
   /** Called when a block enters the session (latency measurement, ground truth). */
   readonly onBlock?: (block: SampleBlock) => void;
-  /** Called right after the stimulator has been given a new output. */
-  readonly onApplied?: (step: SessionStep) => void;
 }
 
 /** Frame reasons that only mean "the biomarker is still warming up": the data is fresh. */
@@ -106,11 +104,6 @@ export class ClosedLoopSession {
   constructor(options: SessionOptions) {
     this.o = options;
     this.commands = new CommandProcessor(options.commands ?? { enabled: false, maxRate_per_s: 1, burst: 1, tunable: {} });
-  }
-
-  /** Data time of the last decision. */
-  get t_s(): number {
-    return this.lastT_s;
   }
 
   /**
@@ -232,7 +225,6 @@ export class ClosedLoopSession {
       this.pendingEvents = [];
     }
     const step: SessionStep = { index: frame.index, t_s: t, biomarker: frame.biomarker, valid: frame.valid, requested: request, applied: tick.applied, events, bandPower: frame.bandPower };
-    this.o.onApplied?.(step);
     return step;
   }
 

@@ -8,7 +8,6 @@ import type { SyntheticBrain } from './syntheticBrain.js';
  */
 export class SimulatedStimulator implements StimulatorPort {
   private last: StimParams | null = null;
-  changes = 0;
 
   constructor(private readonly brain: SyntheticBrain) {}
 
@@ -18,7 +17,6 @@ export class SimulatedStimulator implements StimulatorPort {
       return;
     }
     this.last = params;
-    this.changes++;
     this.brain.setStimulation(params.enabled ? params.amplitude_mA : 0, params.frequency_Hz);
   }
 }

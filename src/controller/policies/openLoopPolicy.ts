@@ -1,6 +1,6 @@
 import type { PolicyConfig, OpenLoopPolicyConfig } from '../../config/policySchema.js';
-import { stimOff, type StimParams } from '../stimParams.js';
-import { assertSameKind, type Policy, type PolicyFrame, requestAt } from './policy.js';
+import type { StimParams } from '../stimParams.js';
+import { assertSameKind, onOffRequests, type Policy, type PolicyFrame } from './policy.js';
 
 /** Constant stimulation after the start-up delay: the continuous-DBS comparator. */
 export class OpenLoopPolicy implements Policy {
@@ -10,8 +10,7 @@ export class OpenLoopPolicy implements Policy {
   private started = false;
 
   constructor(private config: OpenLoopPolicyConfig) {
-    this.on = requestAt(config.amplitude_mA, config);
-    this.off = stimOff(config.frequency_Hz, config.pulseWidth_us);
+    ({ on: this.on, off: this.off } = onOffRequests(config));
   }
 
   step(frame: PolicyFrame): StimParams {
@@ -34,7 +33,6 @@ export class OpenLoopPolicy implements Policy {
   retune(next: PolicyConfig): void {
     assertSameKind(this.config, next);
     this.config = next;
-    this.on = requestAt(next.amplitude_mA, next);
-    this.off = stimOff(next.frequency_Hz, next.pulseWidth_us);
+    ({ on: this.on, off: this.off } = onOffRequests(next));
   }
 }

@@ -1,5 +1,5 @@
 import type { PolicyConfig } from '../../config/policySchema.js';
-import type { StimParams } from '../stimParams.js';
+import { type StimParams, stimOff } from '../stimParams.js';
 
 /** What a policy sees of a feature frame. */
 export interface PolicyFrame {
@@ -32,6 +32,11 @@ export interface Policy {
 /** A request at `amplitude_mA` (on when above 0) with the policy's pulse settings. */
 export function requestAt(amplitude_mA: number, pulse: { readonly frequency_Hz: number; readonly pulseWidth_us: number }): StimParams {
   return { enabled: amplitude_mA > 0, amplitude_mA, frequency_Hz: pulse.frequency_Hz, pulseWidth_us: pulse.pulseWidth_us };
+}
+
+/** The two requests of an on/off policy (open-loop, threshold) for its parameters. */
+export function onOffRequests(p: { readonly amplitude_mA: number; readonly frequency_Hz: number; readonly pulseWidth_us: number }): { on: StimParams; off: StimParams } {
+  return { on: requestAt(p.amplitude_mA, p), off: stimOff(p.frequency_Hz, p.pulseWidth_us) };
 }
 
 /** For retune: the new parameters must be of the policy's own kind. */

@@ -1,7 +1,7 @@
 import type { PolicyConfig, ThresholdPolicyConfig } from '../../config/policySchema.js';
-import { stimOff, type StimParams } from '../stimParams.js';
+import type { StimParams } from '../stimParams.js';
 import { ConditionTimer } from './conditionTimer.js';
-import { assertSameKind, type Policy, type PolicyFrame, requestAt } from './policy.js';
+import { assertSameKind, onOffRequests, type Policy, type PolicyFrame } from './policy.js';
 
 /**
  * Single threshold (as Percept's single-threshold mode): on when the biomarker has been
@@ -20,8 +20,7 @@ export class ThresholdPolicy implements Policy {
   private current = 'startup';
 
   constructor(private config: ThresholdPolicyConfig) {
-    this.on = requestAt(config.amplitude_mA, config);
-    this.off = stimOff(config.frequency_Hz, config.pulseWidth_us);
+    ({ on: this.on, off: this.off } = onOffRequests(config));
   }
 
   step(frame: PolicyFrame): StimParams {
@@ -70,7 +69,6 @@ export class ThresholdPolicy implements Policy {
   retune(next: PolicyConfig): void {
     assertSameKind(this.config, next);
     this.config = next;
-    this.on = requestAt(next.amplitude_mA, next);
-    this.off = stimOff(next.frequency_Hz, next.pulseWidth_us);
+    ({ on: this.on, off: this.off } = onOffRequests(next));
   }
 }

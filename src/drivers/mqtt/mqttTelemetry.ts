@@ -80,10 +80,6 @@ export class MqttTelemetry {
     return { ...this.dropped };
   }
 
-  get connected(): boolean {
-    return this.client.connected;
-  }
-
   /** The status payload as it stands. */
   statusPayload(state: TelemetryState = this.state): StatusPayload {
     const o = this.o;
