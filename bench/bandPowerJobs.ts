@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { from, type OperatorFunction } from 'rxjs';
-import { DEFAULT_BANDS } from '../src/signals/band.js';
-import { FeatureExtractor } from '../src/signals/featureExtractor.js';
-import type { SampleBlock } from '../src/signals/sampleBlock.js';
+import { DEFAULT_BANDS } from '../signals/band.js';
+import { FeatureExtractor } from '../signals/featureExtractor.js';
+import type { SampleBlock } from '../signals/sampleBlock.js';
 
 /** One band-power job of the foundation issue: channels, rate, window and hop. */
 export interface BandPowerJob {

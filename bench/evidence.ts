@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type RunSummary, summarizeRun } from '../src/cli/summarizeRun.js';
+import { type RunSummary, summarizeRun } from '../cli/summarizeRun.js';
 
 export const EVIDENCE_SEEDS = [1, 2, 3, 4, 5];
 export const EVIDENCE_DURATION_S = 300;

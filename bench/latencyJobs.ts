@@ -1,18 +1,18 @@
 import { createServer } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { telemetrySchema } from '../src/config/telemetrySchema.js';
-import { MqttTelemetry } from '../src/drivers/mqtt/mqttTelemetry.js';
-import { limitsSchema } from '../src/config/limitsSchema.js';
-import { policySchema } from '../src/config/policySchema.js';
-import { simSourceSchema } from '../src/config/schema.js';
-import { createPolicy } from '../src/controller/policies/createPolicy.js';
-import { SafetyGovernor } from '../src/controller/safetyGovernor.js';
-import { ClosedLoopSession } from '../src/controller/session.js';
-import type { StimParams } from '../src/controller/stimParams.js';
-import { designFilterChain } from '../src/signals/filterChain.js';
-import { SimulatedStimulator } from '../src/sim/simulatedStimulator.js';
-import type { SyntheticBrain } from '../src/sim/syntheticBrain.js';
-import { channelNames, syntheticSource } from '../src/sim/syntheticSource.js';
+import { telemetrySchema } from '../config/telemetrySchema.js';
+import { MqttTelemetry } from '../drivers/mqtt/mqttTelemetry.js';
+import { limitsSchema } from '../config/limitsSchema.js';
+import { policySchema } from '../config/policySchema.js';
+import { simSourceSchema } from '../config/schema.js';
+import { createPolicy } from '../controller/policies/createPolicy.js';
+import { SafetyGovernor } from '../controller/safetyGovernor.js';
+import { ClosedLoopSession } from '../controller/session.js';
+import type { StimParams } from '../controller/stimParams.js';
+import { designFilterChain } from '../signals/filterChain.js';
+import { SimulatedStimulator } from '../sim/simulatedStimulator.js';
+import type { SyntheticBrain } from '../sim/syntheticBrain.js';
+import { channelNames, syntheticSource } from '../sim/syntheticSource.js';
 
 /** A closed-loop latency job: the whole session in real-time pacing. */
 export interface LatencyJob {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EVIDENCE_DURATION_S, EVIDENCE_SEEDS, evidence } from '../../bench/evidence.js';
-import { loadConfigFile } from '../../src/config/load.js';
+import { loadConfigFile } from '../../config/load.js';
 import { REPO } from '../helpers/cli.js';
 
 const examples = join(REPO, 'config/examples');

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configJsonSchema, loadConfigFile, parseConfig, parseConfigText } from '../../src/config/index.js';
+import { ConfigError, configJsonSchema, loadConfigFile, parseConfig, parseConfigText } from '../../config/index.js';
 
 const examplesDir = fileURLToPath(new URL('../../config/examples/', import.meta.url));
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { policySchema } from '../../src/config/policySchema.js';
-import { createPolicy } from '../../src/controller/policies/createPolicy.js';
-import type { Policy } from '../../src/controller/policies/policy.js';
+import { policySchema } from '../../config/policySchema.js';
+import { createPolicy } from '../../controller/policies/createPolicy.js';
+import type { Policy } from '../../controller/policies/policy.js';
 
 const make = (config: unknown): Policy => createPolicy(policySchema.parse(config));
 /** Feeds biomarker values at 10 Hz from t = 0.1 s; returns the amplitudes asked for. */

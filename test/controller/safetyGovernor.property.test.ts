@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { limitsSchema, type LimitsConfig } from '../../src/config/limitsSchema.js';
-import { chargePerPhase_uC } from '../../src/controller/chargeLimit.js';
-import { SafetyGovernor, type GovernorTick } from '../../src/controller/safetyGovernor.js';
+import { limitsSchema, type LimitsConfig } from '../../config/limitsSchema.js';
+import { chargePerPhase_uC } from '../../controller/chargeLimit.js';
+import { SafetyGovernor, type GovernorTick } from '../../controller/safetyGovernor.js';
 
 /** At least 10,000 runs per property, as the closed-loop issue asks. */
 const RUNS = 10_000;

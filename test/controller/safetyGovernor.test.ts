@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { limitsSchema } from '../../src/config/limitsSchema.js';
-import { maxChargePerPhase_uC } from '../../src/controller/chargeLimit.js';
-import { SafetyGovernor } from '../../src/controller/safetyGovernor.js';
+import { limitsSchema } from '../../config/limitsSchema.js';
+import { maxChargePerPhase_uC } from '../../controller/chargeLimit.js';
+import { SafetyGovernor } from '../../controller/safetyGovernor.js';
 
 const base = { amplitude_mA: { max: 5 }, rampUp_mA_per_s: 10, rampDown_mA_per_s: 10, staleAfter_ms: 1000 };
 const req = (amplitude_mA: number, pulseWidth_us = 60, frequency_Hz = 130) => ({ enabled: amplitude_mA > 0, amplitude_mA, frequency_Hz, pulseWidth_us });

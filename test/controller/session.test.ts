@@ -1,12 +1,12 @@
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { limitsSchema } from '../../src/config/limitsSchema.js';
-import type { Policy } from '../../src/controller/policies/policy.js';
-import type { StimulatorPort } from '../../src/controller/ports.js';
-import { SafetyGovernor } from '../../src/controller/safetyGovernor.js';
-import { ClosedLoopSession } from '../../src/controller/session.js';
-import type { StimParams } from '../../src/controller/stimParams.js';
-import type { SampleBlock } from '../../src/signals/sampleBlock.js';
+import { limitsSchema } from '../../config/limitsSchema.js';
+import type { Policy } from '../../controller/policies/policy.js';
+import type { StimulatorPort } from '../../controller/ports.js';
+import { SafetyGovernor } from '../../controller/safetyGovernor.js';
+import { ClosedLoopSession } from '../../controller/session.js';
+import type { StimParams } from '../../controller/stimParams.js';
+import type { SampleBlock } from '../../signals/sampleBlock.js';
 
 const fs_Hz = 100;
 const limits = limitsSchema.parse({ amplitude_mA: { max: 3 }, rampUp_mA_per_s: 10, rampDown_mA_per_s: 2, staleAfter_ms: 500 });

@@ -3,7 +3,7 @@ import { chmodSync, readdirSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
-import { type EmbeddedBroker, startEmbeddedBroker } from '../../src/drivers/mqtt/embeddedBroker.js';
+import { type EmbeddedBroker, startEmbeddedBroker } from '../../drivers/mqtt/embeddedBroker.js';
 import { tempDir } from './cli.js';
 
 /** A free TCP port on loopback (asked of the OS, then released). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bandBins, bandPowerFromPsd } from '../../src/signals/band.js';
-import { WelchPsd, welch } from '../../src/signals/welch.js';
+import { bandBins, bandPowerFromPsd } from '../../signals/band.js';
+import { WelchPsd, welch } from '../../signals/welch.js';
 
 const sine = (n: number, fs: number, f: number, amplitude: number, phase = 0.3): Float64Array =>
   Float64Array.from({ length: n }, (_, i) => amplitude * Math.sin(2 * Math.PI * f * (i / fs) + phase));

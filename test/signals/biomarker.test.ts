@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Biomarker } from '../../src/signals/biomarker.js';
+import { Biomarker } from '../../signals/biomarker.js';
 
 const power = (beta0: number, beta1: number, alpha0 = 1): Float64Array[] => [Float64Array.of(alpha0, 0), Float64Array.of(beta0, beta1)];
 

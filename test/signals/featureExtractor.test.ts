@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Band } from '../../src/signals/band.js';
-import { FeatureExtractor, type FeatureExtractorOptions, type FeatureFrame } from '../../src/signals/featureExtractor.js';
-import { designFilterChain, type FilterStage } from '../../src/signals/filterChain.js';
-import type { SampleBlock } from '../../src/signals/sampleBlock.js';
+import { type Band } from '../../signals/band.js';
+import { FeatureExtractor, type FeatureExtractorOptions, type FeatureFrame } from '../../signals/featureExtractor.js';
+import { designFilterChain, type FilterStage } from '../../signals/filterChain.js';
+import type { SampleBlock } from '../../signals/sampleBlock.js';
 import { maxRelativeError, readGolden } from '../helpers/golden.js';
 
 interface StreamingGolden {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { butterworthSos, type ButterworthKind } from '../../src/signals/butterworth.js';
-import { notchSos } from '../../src/signals/notch.js';
-import { SosFilterBank, sosfilt } from '../../src/signals/sosFilter.js';
+import { butterworthSos, type ButterworthKind } from '../../signals/butterworth.js';
+import { notchSos } from '../../signals/notch.js';
+import { SosFilterBank, sosfilt } from '../../signals/sosFilter.js';
 import { maxRelativeError, readGolden } from '../helpers/golden.js';
 
 interface ButterCase { kind: ButterworthKind; order: number; cutoff_Hz: number | [number, number]; fs_Hz: number; x: number[]; y: number[] }

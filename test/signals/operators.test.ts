@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BANDS } from '../../src/signals/band.js';
-import { butterworthSos } from '../../src/signals/butterworth.js';
-import { computeFeatures, featureFrames, filterBlocks } from '../../src/signals/operators.js';
-import type { SampleBlock } from '../../src/signals/sampleBlock.js';
-import { sosfilt } from '../../src/signals/sosFilter.js';
+import { DEFAULT_BANDS } from '../../signals/band.js';
+import { butterworthSos } from '../../signals/butterworth.js';
+import { computeFeatures, featureFrames, filterBlocks } from '../../signals/operators.js';
+import type { SampleBlock } from '../../signals/sampleBlock.js';
+import { sosfilt } from '../../signals/sosFilter.js';
 
 const fs_Hz = 250;
 const signal = [0, 1].map((c) => Float32Array.from({ length: 2000 }, (_, i) => 10 * Math.sin(2 * Math.PI * 21 * (i / fs_Hz) + c) + 3 * Math.sin(i * 0.77 + c * c)));

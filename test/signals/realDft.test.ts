@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ComplexDft } from '../../src/signals/complexDft.js';
-import { RealDft } from '../../src/signals/realDft.js';
+import { ComplexDft } from '../../signals/complexDft.js';
+import { RealDft } from '../../signals/realDft.js';
 
 /** The definition, O(n^2), as the reference. */
 function naive(x: ArrayLike<number>, complexInput: boolean): Float64Array {

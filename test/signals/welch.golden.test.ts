@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { bandBins, bandPowerFromPsd, type Band } from '../../src/signals/band.js';
-import { welch } from '../../src/signals/welch.js';
+import { bandBins, bandPowerFromPsd, type Band } from '../../signals/band.js';
+import { welch } from '../../signals/welch.js';
 import { maxRelativeError, readGolden } from '../helpers/golden.js';
 
 interface WelchCase {

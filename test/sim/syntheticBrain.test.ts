@@ -1,9 +1,9 @@
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { simSourceSchema } from '../../src/config/schema.js';
-import { computeFeatures } from '../../src/signals/operators.js';
-import { SyntheticBrain } from '../../src/sim/syntheticBrain.js';
-import { syntheticSource } from '../../src/sim/syntheticSource.js';
+import { simSourceSchema } from '../../config/schema.js';
+import { computeFeatures } from '../../signals/operators.js';
+import { SyntheticBrain } from '../../sim/syntheticBrain.js';
+import { syntheticSource } from '../../sim/syntheticSource.js';
 
 const defaults = simSourceSchema.parse({ kind: 'sim' });
 const brainOptions = (seed: number, overrides: Partial<typeof defaults.brain> = {}) => ({

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ackPayload, decodeRawFrame, eventPayload, featuresPayload, statusPayload, stimPayload } from '../../src/drivers/mqtt/telemetryPayloads.js';
+import { ackPayload, decodeRawFrame, eventPayload, featuresPayload, statusPayload, stimPayload } from '../../drivers/mqtt/telemetryPayloads.js';
 import { Recorder, type TestBroker, startAedes, startMosquitto } from '../helpers/brokers.js';
 import { startCli, tempDir } from '../helpers/cli.js';
 

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { policySchema } from '../../src/config/policySchema.js';
-import { ConfigError, parseConfig } from '../../src/config/index.js';
-import { CommandProcessor } from '../../src/controller/commands.js';
-import { BoundedQueue } from '../../src/drivers/mqtt/boundedQueue.js';
-import { decodeRawFrame, encodeRawFrame } from '../../src/drivers/mqtt/rawFrame.js';
+import { policySchema } from '../../config/policySchema.js';
+import { ConfigError, parseConfig } from '../../config/index.js';
+import { CommandProcessor } from '../../controller/commands.js';
+import { BoundedQueue } from '../../drivers/mqtt/boundedQueue.js';
+import { decodeRawFrame, encodeRawFrame } from '../../drivers/mqtt/rawFrame.js';
 
 const policy = policySchema.parse({ kind: 'dual-threshold', lowerThreshold: -1, upperThreshold: 0.6, lowerAmplitude_mA: 1, upperAmplitude_mA: 3 });
 const rules = { enabled: true, maxRate_per_s: 5, burst: 3, tunable: { upperThreshold: { min: 0, max: 2 }, upperAmplitude_mA: { min: 0, max: 3.5 } } };
