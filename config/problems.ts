@@ -1,10 +1,17 @@
 import type { z } from 'zod';
 
-/** A config (or other declared input) that failed validation, with every problem listed. */
+/**
+ * A config (or other declared input) that failed validation, with every problem listed.
+ * One problem is one line (`source: path: what`); several are a list under a count.
+ */
 export class ConfigError extends Error {
   readonly problems: readonly string[];
   constructor(source: string, problems: readonly string[]) {
-    super(`${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      problems.length === 1
+        ? `${source}: ${problems[0]}`
+        : `${source}: ${problems.length} problems\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.name = 'ConfigError';
     this.problems = problems;
   }
