@@ -12,11 +12,12 @@ const PARSE_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
   prettyErrors: false,
   uniqueKeys: true,
   // `<<` stays an ordinary key (and so an unknown one): merges would copy keys from
-  // elsewhere in the file into a section, past the eye of whoever reads that section.
+  // elsewhere in the file into a section, past the eye of whoever reads that section. A
+  // `%YAML 1.1` document merges all the same; what it merges is checked like the rest,
+  // since the checks run on the result.
   merge: false,
-  // Warnings (e.g. a key that is itself a mapping) would go to the console; such keys are
-  // refused by the schema as unknown anyway.
-  logLevel: 'error',
+  // Nothing goes to the console: warnings are returned as problems below.
+  logLevel: 'silent',
 };
 const TO_JS_OPTIONS: ToJSOptions = { maxAliasCount: MAX_YAML_ALIAS_COUNT };
 
@@ -27,16 +28,19 @@ export type YamlValue =
 
 /**
  * YAML (or JSON, which is YAML 1.2) text to a plain value, or the reasons it cannot be one,
- * each on one line: syntax errors by line and column, alias bombs, nesting too deep to
- * walk, forbidden keys at any depth (named by path below `at`).
+ * each on one line: syntax errors and warnings by line and column, alias bombs, nesting
+ * too deep to walk, forbidden keys at any depth (named by path below `at`).
  */
 export function parseYamlText(text: string, at: readonly PropertyKey[] = []): YamlValue {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { ...PARSE_OPTIONS, lineCounter });
-  if (doc.errors.length > 0) {
+  // Warnings too: an unknown tag (`!!js/function`) or directive would otherwise be
+  // dropped silently and the text under it read as a plain string.
+  const trouble = [...doc.errors, ...doc.warnings];
+  if (trouble.length > 0) {
     return {
       ok: false,
-      problems: doc.errors.map((e) => {
+      problems: trouble.map((e) => {
         const pos = e.pos ? lineCounter.linePos(e.pos[0]) : null;
         return `${pos ? `line ${pos.line}, column ${pos.col}` : 'syntax'}: ${e.message.split('\n')[0]}`;
       }),

@@ -47,6 +47,15 @@ describe('prototype keys in config files', () => {
     expect(problemsOf(() => parseConfig(raw, 'x'))).toEqual([`signals.bands.__proto__: ${FORBIDDEN}`]);
   });
 
+  it('a %YAML 1.1 document merges (<<), and what it merges is checked like the rest', () => {
+    const text = '%YAML 1.1\n---\nbase: &b {__proto__: {x: 1}}\npolicy:\n  <<: *b\n  kind: "off"\n';
+    expect(problemsOf(() => parseConfigText(text, 'm.yaml'))).toEqual([`base.__proto__: ${FORBIDDEN}`, `policy.__proto__: ${FORBIDDEN}`]);
+  });
+
+  it('an unknown tag is refused by line and column, not read as a plain string', () => {
+    expect(problemsOf(() => parseConfigText('rig:\n  id: !!js/function x\n', 'tag.yaml'))).toEqual([expect.stringMatching(/^line 2, column 7: Unresolved tag: tag:yaml\.org,2002:js\/function/)]);
+  });
+
   it('a merge key is not merged: << stays an unknown key', () => {
     expect(problemsOf(() => parseConfig(parseConfigText('policy:\n  <<: {kind: "off"}\n  kind: "off"\n', 'm.yaml'), 'm.yaml'))).toEqual(['policy.<<: unknown key']);
   });

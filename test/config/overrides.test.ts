@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyOverrides, ConfigError, LIMITS_OVERRIDE_RULE, parseConfig, readConfigFile } from '../../config/index.js';
+import { applyOverrides, ConfigError, LIMITS_OVERRIDE_RULE, parseConfig, parseConfigText, readConfigFile } from '../../config/index.js';
 
 const adbsPath = fileURLToPath(new URL('../../config/examples/sim-adbs.yaml', import.meta.url));
 
@@ -63,6 +63,11 @@ describe('--set and the hard limits', () => {
     expect(config.limits.amplitude_mA.max).toBe(4);
   });
 
+  it('a limits section that cloning changes (a !!binary Buffer) is still the file\'s: a config problem, not a crash', () => {
+    const raw = parseConfigText('limits:\n  amplitude_mA: !!binary aGk=\n', 'bin.yaml');
+    expect(refusal(() => parseConfig(applyOverrides(raw, ['rig.id=x']), 'bin.yaml'))).toMatch(/^bin\.yaml: \d+ problems\n  - limits\.amplitude_mA\./);
+  });
+
   it('does not modify the parsed file it is given', () => {
     const before = structuredClone(file);
     applyOverrides(file, ['policy.upperThreshold=1', 'rig.id=x']);
@@ -101,6 +106,10 @@ describe('--set and prototype keys', () => {
     ['policy={"__proto__": {"limits": 1}}', 'policy.__proto__'],
   ])('refuses --set %s whose value holds a forbidden key, naming its path', (set, path) => {
     expect(refusal(() => applyOverrides({}, [set]))).toBe(`--set ${set}: the value: ${path}: forbidden key (__proto__, constructor and prototype are never accepted)`);
+  });
+
+  it('refuses a value with an unknown tag instead of reading it as a string', () => {
+    expect(refusal(() => applyOverrides({}, ['rig.id=!!js/function x']))).toMatch(/^--set rig\.id=!!js\/function x: the value: line 1, column 1: Unresolved tag/);
   });
 
   it('an inherited name like toString is an ordinary (unknown) key, not a way into the prototype', () => {
