@@ -50,12 +50,14 @@ export function parseYamlText(text: string, at: readonly PropertyKey[] = []): Ya
   try {
     value = doc.toJS(TO_JS_OPTIONS) as unknown;
   } catch (error) {
-    // yaml throws ReferenceError for alias trouble; a RangeError is the stack running out.
+    // Converting a document that parsed fails only on what the text says: an alias bomb or
+    // an unresolved alias (ReferenceError), a bad merge source (`<<: 1` under %YAML 1.1),
+    // nesting beyond the stack (RangeError). All of them are the file's problem.
     if (error instanceof ReferenceError && /excessive alias count/i.test(error.message)) {
       return { ok: false, problems: [`aliases expand to too much (more than ${MAX_YAML_ALIAS_COUNT} alias uses): refused as a likely alias bomb`] };
     }
-    if (error instanceof ReferenceError) return { ok: false, problems: [error.message.split('\n')[0]] };
     if (error instanceof RangeError) return { ok: false, problems: ['nested too deeply to read'] };
+    if (error instanceof Error) return { ok: false, problems: [error.message.split('\n')[0]] };
     throw error;
   }
   const problems = keyProblems(value, at);

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfigFile, MAX_CONFIG_BYTES, parseConfig, parseConfigText, readConfigFile } from '../../config/index.js';
@@ -81,6 +82,11 @@ describe('resource limits on config files', () => {
     expect(problems).toEqual(['aliases expand to too much (more than 100 alias uses): refused as a likely alias bomb']);
   });
 
+  it('a bad merge source or an unresolved alias is a problem of the file, not an internal error', () => {
+    expect(problemsOf(() => parseConfigText('%YAML 1.1\n---\na: {<<: 1}\n', 'merge.yaml'))).toEqual(['Merge sources must be maps or map aliases']);
+    expect(problemsOf(() => parseConfigText('a: *nope\n', 'alias.yaml'))).toEqual(['Unresolved alias (the anchor must be set before the alias): nope']);
+  });
+
   it('a few aliases are fine', () => {
     const text = 'signals:\n  bands:\n    beta: &band {lo_Hz: 13, hi_Hz: 30}\n  biomarker:\n    terms: [{channel: 0, band: beta}]\npolicy: {kind: "off"}\n';
     expect(parseConfig(parseConfigText(text, 'ok.yaml')).signals.bands.beta).toEqual({ lo_Hz: 13, hi_Hz: 30 });
@@ -103,5 +109,25 @@ describe('resource limits on config files', () => {
 
   it('names a directory given as the config', () => {
     expect(problemsOf(() => readConfigFile(tempDir()))).toEqual(['is a directory, not a config file']);
+  });
+});
+
+describe('any text at all (property)', () => {
+  const token = fc.constantFrom('%YAML 1.1\n---\n', '<<: ', '*a', '&a ', '*b', '&b ', '{', '}', '[', ']', ': ', ', ', '\n', '  ', '- ', '? ', '__proto__', 'constructor', 'limits', 'amplitude_mA', 'max', '40', '1e400', 'policy', 'kind', '!!binary ', '!!set ', '!!js/function ', '"', "'", '#');
+  const text = fc.oneof(fc.array(token, { maxLength: 30 }).map((t) => t.join('')), fc.string({ maxLength: 60 }));
+
+  it('is a config or a ConfigError, never another error, and never touches Object.prototype', () => {
+    const before = prototypeNames();
+    fc.assert(
+      fc.property(text, (t) => {
+        try {
+          parseConfig(parseConfigText(t, 'fuzz.yaml'), 'fuzz.yaml');
+        } catch (error) {
+          if (!(error instanceof ConfigError)) throw error;
+        }
+        expect(prototypeNames()).toEqual(before);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
