@@ -35,6 +35,11 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
       for (const key of issue.keys) lines.push(`${formatPath([...issue.path, key])}: unknown key`);
       continue;
     }
+    if (issue.code === 'invalid_key' && issue.issues.length > 0) {
+      // A record key that failed its own check: say why, at the key's path.
+      lines.push(...formatIssues(issue.issues.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }))));
+      continue;
+    }
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {
       // Report the closest alternative rather than "invalid input".
       const best = issue.errors.reduce((a, b) => (a.length <= b.length ? a : b));

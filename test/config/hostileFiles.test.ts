@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfigFile, MAX_CONFIG_BYTES, parseConfig, parseConfigText, readConfigFile } from '../../config/index.js';
+import { ConfigError, formatIssues, loadConfigFile, MAX_CONFIG_BYTES, parseConfig, parseConfigText, readConfigFile, signalsSchema } from '../../config/index.js';
 import { tempDir } from '../helpers/cli.js';
 
 const FORBIDDEN = 'forbidden key (__proto__, constructor and prototype are never accepted)';
@@ -55,6 +55,12 @@ describe('prototype keys in config files', () => {
 
   it('an unknown tag is refused by line and column, not read as a plain string', () => {
     expect(problemsOf(() => parseConfigText('rig:\n  id: !!js/function x\n', 'tag.yaml'))).toEqual([expect.stringMatching(/^line 2, column 7: Unresolved tag: tag:yaml\.org,2002:js\/function/)]);
+  });
+
+  it('the signals schema on its own refuses a band named constructor or prototype', () => {
+    const result = signalsSchema.safeParse({ bands: { constructor: { lo_Hz: 1, hi_Hz: 4 }, prototype: { lo_Hz: 4, hi_Hz: 8 } } });
+    expect(result.success).toBe(false);
+    expect(formatIssues(result.error?.issues ?? [])).toEqual([`bands.constructor: ${FORBIDDEN}`, `bands.prototype: ${FORBIDDEN}`]);
   });
 
   it('a merge key is not merged: << stays an unknown key', () => {
