@@ -6,3 +6,5 @@ export * from './limitsSchema.js';
 export * from './policySchema.js';
 export * from './overrides.js';
 export * from './telemetrySchema.js';
+export * from './forbiddenKeys.js';
+export * from './yamlText.js';

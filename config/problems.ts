@@ -1,10 +1,17 @@
 import type { z } from 'zod';
 
-/** A config (or other declared input) that failed validation, with every problem listed. */
+/**
+ * A config (or other declared input) that failed validation, with every problem listed.
+ * One problem is one line (`source: path: what`); several are a list under a count.
+ */
 export class ConfigError extends Error {
   readonly problems: readonly string[];
   constructor(source: string, problems: readonly string[]) {
-    super(`${source}: ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      problems.length === 1
+        ? `${source}: ${problems[0]}`
+        : `${source}: ${problems.length} problems\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.name = 'ConfigError';
     this.problems = problems;
   }
@@ -26,6 +33,11 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
   for (const issue of issues) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) lines.push(`${formatPath([...issue.path, key])}: unknown key`);
+      continue;
+    }
+    if (issue.code === 'invalid_key' && issue.issues.length > 0) {
+      // A record key that failed its own check: say why, at the key's path.
+      lines.push(...formatIssues(issue.issues.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }))));
       continue;
     }
     if (issue.code === 'invalid_union' && issue.errors.length > 0) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FORBIDDEN_KEY_MESSAGE, isForbiddenKey } from './forbiddenKeys.js';
 import { limitsSchema } from './limitsSchema.js';
 import { telemetrySchema } from './telemetrySchema.js';
 import { policyMaxAmplitude_mA, policySchema } from './policySchema.js';
@@ -129,7 +130,13 @@ export const signalsSchema = z
     hop_samples: count(1, 1 << 20).optional().describe('Default: window_samples / 4.'),
     segment_samples: count(2, 1 << 20).optional().describe('Welch segment; default: window_samples.'),
     bands: z
-      .record(z.string().regex(bandName, 'band names are letters, digits and _ , starting with a letter'), bandSchema)
+      .record(
+        z
+          .string()
+          .regex(bandName, 'band names are letters, digits and _ , starting with a letter')
+          .refine((name) => !isForbiddenKey(name), FORBIDDEN_KEY_MESSAGE),
+        bandSchema,
+      )
       .default(() => structuredClone(DEFAULT_BAND_CONFIG) as Record<string, { lo_Hz: number; hi_Hz: number }>),
     biomarker: biomarkerSchema.optional(),
   })
@@ -139,7 +146,8 @@ export const signalsSchema = z
     }
     if (Object.keys(s.bands).length === 0) ctx.addIssue({ code: 'custom', path: ['bands'], message: 'needs at least one band' });
     s.biomarker?.terms.forEach((term, i) => {
-      if (!(term.band in s.bands)) {
+      // Own keys only: `in` would find "toString" on every object.
+      if (!Object.hasOwn(s.bands, term.band)) {
         ctx.addIssue({
           code: 'custom',
           path: ['biomarker', 'terms', i, 'band'],
@@ -195,7 +203,7 @@ export const configSchema = z
     // Tunable policy parameters must be numbers the configured policy has.
     const policyParams = cfg.policy as Record<string, unknown>;
     for (const key of Object.keys(cfg.telemetry.commands.tunable)) {
-      if (typeof policyParams[key] !== 'number') {
+      if (!Object.hasOwn(policyParams, key) || typeof policyParams[key] !== 'number') {
         const numeric = Object.keys(policyParams).filter((k) => typeof policyParams[k] === 'number');
         ctx.addIssue({
           code: 'custom',
