@@ -43,8 +43,23 @@ export async function probeRig(config: TelemetryConfig, url: string, rig: string
         arrived();
       }
     });
-    await client.subscribeAsync(topic, { qos: 1 });
-    await Promise.race([seen, new Promise((resolve) => setTimeout(resolve, RETAINED_GRACE_MS))]);
+    // A broker that never acknowledges must not hold up the start: then nothing is known.
+    let timer: NodeJS.Timeout | undefined;
+    const subscribed = await Promise.race([
+      client.subscribeAsync(topic, { qos: 1 }).then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), PROBE_CONNECT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!subscribed) return { found: 'unknown', why: `no answer to a subscription within ${PROBE_CONNECT_MS} ms` };
+    await Promise.race([
+      seen,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, RETAINED_GRACE_MS);
+      }),
+    ]);
+    clearTimeout(timer);
     if (retained === null) return { found: 'free' };
     let body: unknown;
     try {
