@@ -22,6 +22,9 @@ export const MAX_COMMAND_BYTES = 4096;
 /** Most characters of anything taken from a refused message (id, name, error) echoed back. */
 export const MAX_ECHO_CHARS = 200;
 
+/** Most characters of a command name (the last topic level) or id echoed back. */
+export const MAX_NAME_CHARS = 64;
+
 /**
  * How many accepted command ids are remembered to refuse a replay. A Set with this cap,
  * oldest forgotten first: bounded memory over a session of any length.
@@ -41,9 +44,9 @@ export type CommandAction =
   | { readonly type: 'policy'; readonly next: PolicyConfig; readonly changed: Readonly<Record<string, number>> };
 
 export interface CommandDecision {
-  /** The command's id (at most MAX_ECHO_CHARS), or null when none could be read. */
+  /** The command's id (at most MAX_NAME_CHARS), or null when none could be read. */
   readonly id: string | null;
-  /** The command name (at most MAX_ECHO_CHARS). */
+  /** The command name (at most MAX_NAME_CHARS). */
   readonly command: string;
   readonly ok: boolean;
   /** Why it was refused (ok false), at most MAX_ECHO_CHARS. */
@@ -89,7 +92,8 @@ export class CommandProcessor {
   }
 
   decide(commandName: string, payload: string | Uint8Array, now_ms: number, currentPolicy: Readonly<PolicyConfig>, delivery: CommandDelivery = {}): CommandDecision {
-    const command = clip(commandName);
+    // Command names are a few letters; a topic level can be 64 KiB.
+    const command = clip(commandName, MAX_NAME_CHARS);
     const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
     const oversized = size > MAX_COMMAND_BYTES;
     const body = oversized ? undefined : parseJson(payload);
@@ -121,7 +125,7 @@ export class CommandProcessor {
       const value = params[key];
       if (range === undefined) {
         const allowed = Object.keys(this.rules.tunable);
-        return refuse(`params.${clip(key, 64)}: not tunable (tunable: ${allowed.length > 0 ? allowed.join(', ') : 'none'})`);
+        return refuse(`params.${clip(key, MAX_NAME_CHARS)}: not tunable (tunable: ${allowed.length > 0 ? allowed.join(', ') : 'none'})`);
       }
       if (!Number.isFinite(value) || value < range.min || value > range.max) return refuse(`params.${key}: ${value} is outside the tunable range [${range.min}, ${range.max}]`);
     }
@@ -186,5 +190,5 @@ function parseJson(payload: string | Uint8Array): unknown {
 function readId(body: unknown): string | null {
   if (typeof body !== 'object' || body === null) return null;
   const value = (body as { id?: unknown }).id;
-  return typeof value === 'string' ? clip(value, 64) : null;
+  return typeof value === 'string' ? clip(value, MAX_NAME_CHARS) : null;
 }

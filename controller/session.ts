@@ -2,7 +2,7 @@ import { defer, finalize, type Observable, map, takeWhile, tap } from 'rxjs';
 import type { FeatureExtractorOptions, FeatureFrame } from '../signals/featureExtractor.js';
 import { featureFrames } from '../signals/operators.js';
 import type { SampleBlock } from '../signals/sampleBlock.js';
-import { clip, type CommandDelivery, CommandProcessor, type CommandRules } from './commands.js';
+import { clip, type CommandDelivery, CommandProcessor, type CommandRules, MAX_NAME_CHARS } from './commands.js';
 import type { GovernorEvent } from './governorEvent.js';
 import type { Policy } from './policies/policy.js';
 import type { StimulatorPort } from './ports.js';
@@ -46,7 +46,7 @@ export interface CommandAck {
  * the session was built): the same shapes as the session's, so it is logged and published alike.
  */
 export function commandRefusedOutside(name: string, error: string): { event: CommandEvent; ack: CommandAck } {
-  const command = clip(name);
+  const command = clip(name, MAX_NAME_CHARS);
   return {
     event: { t_s: 0, kind: 'command', reason: `cmd/${command} refused: ${error}`, command, id: null, ok: false },
     ack: { id: null, ok: false, error, t_s: 0 },
