@@ -34,6 +34,8 @@ Options:
   --mqtt URL             telemetry to this broker (mqtt://, mqtts://, ws://, wss://)
   --no-mqtt              no telemetry (default: telemetry.mqtt.url, else an embedded
                          broker on 127.0.0.1:1883)
+  --take-over            start even if the broker shows this rig.id online in another
+                         session (default: refuse, exit 2)
 `;
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -50,6 +52,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       summary: { type: 'string' },
       mqtt: { type: 'string' },
       'no-mqtt': { type: 'boolean' },
+      // [helper B] telemetry: start although another session holds the rig on the broker.
+      'take-over': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -84,7 +88,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const telemetryOn = config.telemetry.enabled && !values['no-mqtt'];
   let running: RunningTelemetry | null = null;
   let built: BuiltSession | null = null;
-  if (telemetryOn) running = await startTelemetry(config, values.mqtt, () => (built as BuiltSession).session, logger);
+  // [helper B] null until built: a command arriving before the session is refused, not a crash.
+  if (telemetryOn) running = await startTelemetry(config, values.mqtt, () => built?.session ?? null, logger, { takeOver: values['take-over'] === true });
   const telemetry = running?.telemetry ?? null;
   try {
     built = await buildSession(
@@ -123,7 +128,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       const summary = sessionSummary(session, loop.brain(), config);
       if (values.summary) writeFileSync(values.summary, `${JSON.stringify(summary, null, 2)}\n`);
       logger.info({ reason, summary, telemetryDropped: telemetry?.droppedCounts }, 'session ended');
-      const closing = running ? running.close() : Promise.resolve();
+      // [helper B] the retained stim/status show the output off and how the session ended.
+      const closing = running ? running.close({ applied: governor.applied, reason, latched: governor.latched }) : Promise.resolve();
       void closing.finally(() => {
         logger.flush();
         resolvePromise(code);

@@ -1,24 +1,64 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
-import type { ClosedLoopSession } from '../controller/session.js';
+import { type ClosedLoopSession, commandRefusedOutside } from '../controller/session.js';
+import type { StimParams } from '../controller/stimParams.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../drivers/mqtt/embeddedBroker.js';
 import { InputError } from '../drivers/inputError.js';
 import { MqttTelemetry } from '../drivers/mqtt/mqttTelemetry.js';
+import { redactUrl, scrubSecrets, urlPassword } from '../drivers/mqtt/redactUrl.js';
+import { probeRig } from '../drivers/mqtt/runningRig.js';
+import type { FinalState } from '../drivers/mqtt/telemetryPayloads.js';
 import { packageVersion } from './version.js';
+
+/** How the session ended, as runCommand's `finish` knows it. */
+export interface TelemetryEnding {
+  /** What the governor applies after the session's shutdown. */
+  readonly applied: StimParams;
+  /** finish's reason: 'end of data', 'stopped', 'error', '<SIGNAL> (cut)'. */
+  readonly reason: string;
+  /** The governor's latch at the end (estop, lockout, ...), if any. */
+  readonly latched: string | null;
+}
 
 export interface RunningTelemetry {
   readonly telemetry: MqttTelemetry;
   readonly broker: EmbeddedBroker | null;
-  close(): Promise<void>;
+  /** Ends telemetry: with `ending`, the retained stim and status show how the session ended. */
+  close(ending?: TelemetryEnding): Promise<void>;
+}
+
+export interface TelemetryStartOptions {
+  /** Start even if the broker says another session holds the rig (run --take-over). */
+  readonly takeOver?: boolean;
+}
+
+/** The `final` of the last status, from how finish ended the session. A latch at the end says estop or fault. */
+export function finalState(ending: TelemetryEnding): FinalState {
+  if (ending.reason === 'error') return 'error';
+  // A second Ctrl+C e-stops (and latches) by design: it is a cut, not an operator's e-stop.
+  if (ending.reason.endsWith('(cut)')) return 'cut';
+  if (ending.latched === 'estop') return 'estop';
+  if (ending.latched !== null) return 'fault';
+  if (ending.reason === 'stopped') return 'stopped';
+  return 'end of data';
 }
 
 /**
  * Connects telemetry for a session: to `urlOverride` (--mqtt), else the configured url,
  * else an embedded broker it starts on loopback, announcing on stderr how to watch it.
- * Commands received go to the session (which validates them).
+ * On an outside broker it first makes sure no other session holds the rig (see
+ * probeRig); refusing is exit 2 unless `takeOver`. Commands received go to the session
+ * (which decides on them); one that arrives before the session exists is refused with an
+ * ack and an event. URLs are printed with the password hidden.
  */
-export async function startTelemetry(config: Config, urlOverride: string | undefined, getSession: () => ClosedLoopSession, logger: Logger): Promise<RunningTelemetry> {
+export async function startTelemetry(
+  config: Config,
+  urlOverride: string | undefined,
+  getSession: () => ClosedLoopSession | null,
+  logger: Logger,
+  options: TelemetryStartOptions = {},
+): Promise<RunningTelemetry> {
   const t = config.telemetry;
   let broker: EmbeddedBroker | null = null;
   let url = urlOverride ?? t.mqtt.url;
@@ -26,39 +66,69 @@ export async function startTelemetry(config: Config, urlOverride: string | undef
   if (t.mqtt.passwordEnv !== undefined && password === undefined) {
     throw new InputError(`telemetry.mqtt.passwordEnv: the environment variable ${t.mqtt.passwordEnv} is not set`);
   }
+  const secrets = [password, url === undefined ? undefined : urlPassword(url)];
+  const clean = (text: string): string => scrubSecrets(text, secrets);
+  const session = randomUUID();
+  const rig = config.rig.id;
   if (url === undefined) {
     broker = await startEmbeddedBroker({ host: t.embedded.host, port: t.embedded.port, username: t.mqtt.username, password });
     url = broker.url;
     const watch = `mosquitto_sub -h ${t.embedded.host} -p ${t.embedded.port} -t '${t.topicPrefix}/#' -v`;
     process.stderr.write(`neuroloop: telemetry on the embedded MQTT broker ${broker.url}; watch it with:\n  ${watch}\n`);
+  } else {
+    // Our own embedded broker starts empty: only an outside broker can hold another session of this rig.
+    const shown = redactUrl(url);
+    const probe = await probeRig(t, url, rig, session);
+    if (probe.found === 'running') {
+      const other = probe.status;
+      const what = other.state === 'online' ? 'online' : `running (state ${other.state})`;
+      if (!options.takeOver) {
+        throw new InputError(
+          `rig "${rig}" is already ${what} on ${shown} (session ${other.session.slice(0, 8)}..., started ${other.startedAt}); stop it, choose another rig.id, or pass --take-over`,
+        );
+      }
+      logger.warn({ url: shown, otherSession: other.session, otherState: other.state }, `taking over rig "${rig}" from another session (--take-over)`);
+    } else if (probe.found === 'unknown') {
+      logger.warn({ url: shown, detail: clean(probe.why) }, 'could not check whether the rig is already in use (broker unreachable); starting anyway');
+    }
   }
+  const shownUrl = redactUrl(url);
   let telemetry: MqttTelemetry;
   try {
     telemetry = new MqttTelemetry({
-    config: t,
-    url,
-    rig: config.rig.id,
-    session: randomUUID(),
-    version: packageVersion(),
-    configHash: createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16),
-    startedAt: new Date().toISOString(),
-    onCommand: (name, payload) => getSession().command(name, payload, performance.now()),
-    onConnection: (what, detail) => {
-      if (what === 'connected') logger.info({ url }, 'telemetry connected');
-      else logger.warn({ url, detail }, `telemetry ${what}`);
-    },
+      config: t,
+      url,
+      rig,
+      session,
+      version: packageVersion(),
+      configHash: createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16),
+      startedAt: new Date().toISOString(),
+      onCommand: (name, payload, delivery) => {
+        const current = getSession();
+        if (current !== null) return current.command(name, payload, performance.now(), delivery);
+        // Commands are live as soon as we are connected, the session a moment later.
+        const refused = commandRefusedOutside(name, 'session not started: nothing was done');
+        logger.warn({ event: refused.event }, 'command');
+        telemetry.event(refused.event);
+        return refused.ack;
+      },
+      onConnection: (what, detail) => {
+        if (what === 'connected') logger.info({ url: shownUrl }, 'telemetry connected');
+        else logger.warn({ url: shownUrl, detail: detail === undefined ? undefined : clean(detail) }, `telemetry ${what}`);
+      },
     });
   } catch (error) {
     // A bad certificate path and the like: the broker we started must not keep the process alive.
     await broker?.close();
     throw error;
   }
-  logger.info({ url, embedded: broker !== null }, 'telemetry started');
+  logger.info({ url: shownUrl, embedded: broker !== null }, 'telemetry started');
   return {
     telemetry,
     broker,
-    close: async () => {
-      await telemetry.close();
+    close: async (ending) => {
+      if (ending === undefined) await telemetry.close();
+      else await telemetry.sessionEnded({ finalStim: ending.applied, final: finalState(ending) });
       await broker?.close();
     },
   };

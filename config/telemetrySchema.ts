@@ -68,6 +68,13 @@ export const telemetrySchema = z
       })
       .default({ enabled: false, decimation: 1 }),
     queue_messages: z.number().int().min(1).max(1_000_000).default(1000).describe('Messages held while the broker is away; the oldest go first.'),
+    queue_bytes: z
+      .number()
+      .int()
+      .min(16 * 1024)
+      .max(1024 * 1024 * 1024)
+      .default(4 * 1024 * 1024)
+      .describe('Bytes held while the broker is away (and handed to the MQTT client unacknowledged); the oldest go first. Whichever of queue_messages and queue_bytes is reached first applies.'),
     commands: commandsSchema.default(() => commandsSchema.parse({})),
   })
   .superRefine((t, ctx) => {

@@ -1,8 +1,8 @@
-import { finalize, type Observable, map, takeWhile, tap } from 'rxjs';
+import { defer, finalize, type Observable, map, takeWhile, tap } from 'rxjs';
 import type { FeatureExtractorOptions, FeatureFrame } from '../signals/featureExtractor.js';
 import { featureFrames } from '../signals/operators.js';
 import type { SampleBlock } from '../signals/sampleBlock.js';
-import { CommandProcessor, type CommandRules } from './commands.js';
+import { clip, type CommandDelivery, CommandProcessor, type CommandRules, MAX_NAME_CHARS } from './commands.js';
 import type { GovernorEvent } from './governorEvent.js';
 import type { Policy } from './policies/policy.js';
 import type { StimulatorPort } from './ports.js';
@@ -19,14 +19,38 @@ export interface CommandEvent {
   readonly ok: boolean;
 }
 
-export type SessionEvent = GovernorEvent | CommandEvent;
+/**
+ * The session's own beginning and end. `session-end` is the governor's event when it had
+ * to cut a live output, else the session's, so there is exactly one per session.
+ */
+export interface SessionMarkEvent {
+  readonly t_s: number;
+  readonly kind: 'session-start' | 'session-end';
+  readonly reason: string;
+}
+
+export type SessionEvent = GovernorEvent | CommandEvent | SessionMarkEvent;
 
 /** The answer to a command (published on cmd/ack). */
 export interface CommandAck {
   readonly id: string | null;
   readonly ok: boolean;
   readonly error?: string;
+  /** An e-stop taken although its payload was wrong: what was wrong with it. */
+  readonly warning?: string;
   readonly t_s: number;
+}
+
+/**
+ * The event and ack of a command refused before it reached a session (it arrived before
+ * the session was built): the same shapes as the session's, so it is logged and published alike.
+ */
+export function commandRefusedOutside(name: string, error: string): { event: CommandEvent; ack: CommandAck } {
+  const command = clip(name, MAX_NAME_CHARS);
+  return {
+    event: { t_s: 0, kind: 'command', reason: `cmd/${command} refused: ${error}`, command, id: null, ok: false },
+    ack: { id: null, ok: false, error, t_s: 0 },
+  };
 }
 
 /** One decision of the loop: a line of the trace. */
@@ -67,7 +91,7 @@ export interface SessionOptions {
   readonly policy: Policy;
   readonly governor: SafetyGovernor;
   readonly stimulator: StimulatorPort;
-  /** Every event (governor, command), as it happens (for the log and telemetry). */
+  /** Every event (governor, command, session start and end), as it happens (for the log and telemetry). */
   readonly onEvent?: (event: SessionEvent) => void;
   /** What commands may do; absent: every command is refused. */
   readonly commands?: CommandRules;
@@ -91,6 +115,9 @@ export class ClosedLoopSession {
   private readonly o: SessionOptions;
   private stopRequested = false;
   private ended = false;
+  private started = false;
+  /** The stop ramp reached 0 mA (a stop that went to its end, not a cut). */
+  private rampedOff = false;
   private lastT_s = 0;
   private lastIndex = 0;
   private lastRequest: StimParams | null = null;
@@ -107,19 +134,22 @@ export class ClosedLoopSession {
   }
 
   /**
-   * A command from outside (the MQTT cmd/ topics): validated and rate-limited by the
-   * command rules, then acted on at once (e-stop, reset) or from the next frame (policy
-   * parameters). `now_ms` is host monotonic time, for the rate limit only.
+   * A command from outside (the MQTT cmd/ topics): decided by the CommandProcessor (see
+   * there: retained never runs, e-stop always does), then acted on at once (e-stop, reset)
+   * or from the next frame (policy parameters). Taken or refused, it is an event, so it is
+   * in the log, the events topic and the trace. `now_ms` is host monotonic time, for the
+   * rate limit only.
    */
-  command(name: string, payload: string | Uint8Array, now_ms: number): CommandAck {
-    const decision = this.commands.decide(name, payload, now_ms, this.o.policy.parameters());
+  command(name: string, payload: string | Uint8Array, now_ms: number, delivery: CommandDelivery = {}): CommandAck {
+    const decision = this.commands.decide(name, payload, now_ms, this.o.policy.parameters(), delivery);
     const action = decision.action;
+    const label = `cmd/${decision.command} ${decision.id ?? '(no id)'}`;
     let reason: string;
     if (!decision.ok || action === undefined) {
-      reason = `cmd/${name} ${decision.id ?? '(no id)'} refused: ${decision.error ?? 'invalid'}`;
+      reason = `${label} refused: ${decision.error ?? 'invalid'}`;
     } else if (action.type === 'estop') {
       this.estop(action.reason);
-      reason = `cmd/estop ${decision.id} accepted: ${action.reason}`;
+      reason = `${label} accepted: ${action.reason}${decision.warning ? ` (${decision.warning})` : ''}`;
     } else if (action.type === 'reset') {
       const tick = this.o.governor.reset(this.lastT_s, action.reason);
       this.o.stimulator.apply(tick.applied, this.lastT_s);
@@ -129,24 +159,50 @@ export class ClosedLoopSession {
       this.o.policy.retune(action.next);
       reason = `cmd/policy ${decision.id} accepted: ${Object.entries(action.changed).map(([k, v]) => `${k}=${v}`).join(', ')}`;
     }
-    const event: CommandEvent = { t_s: this.lastT_s, kind: 'command', reason, command: name, id: decision.id, ok: decision.ok };
+    const event: CommandEvent = { t_s: this.lastT_s, kind: 'command', reason, command: decision.command, id: decision.id, ok: decision.ok };
     this.report([event]);
-    return decision.ok ? { id: decision.id, ok: true, t_s: this.lastT_s } : { id: decision.id, ok: false, error: decision.error, t_s: this.lastT_s };
+    if (!decision.ok) return { id: decision.id, ok: false, error: decision.error, t_s: this.lastT_s };
+    return decision.warning ? { id: decision.id, ok: true, warning: decision.warning, t_s: this.lastT_s } : { id: decision.id, ok: true, t_s: this.lastT_s };
+  }
+
+  /**
+   * Events that happened since the last step and are in no step yet (those after the last
+   * frame: the end of the session, a late command): handed over once, for the trace's
+   * closing line.
+   */
+  takePendingEvents(): SessionEvent[] {
+    const events = this.pendingEvents;
+    this.pendingEvents = [];
+    return events;
   }
 
   run(blocks: Observable<SampleBlock>): Observable<SessionStep> {
-    return blocks.pipe(
+    // `session-start` when the loop is subscribed: onEvent hears it at once, the trace in the first step.
+    return defer(() => {
+      if (!this.started) {
+        this.started = true;
+        this.report([{ t_s: 0, kind: 'session-start', reason: `session started: ${this.o.policy.kind} policy, ${this.o.signalPath.channels.length} channel(s) at ${this.o.signalPath.fs_Hz} Hz` }]);
+      }
+      return blocks;
+    }).pipe(
       tap((block) => {
         this.lastIndex = block.firstIndex + (block.data[0]?.length ?? 0);
         this.o.onBlock?.(block);
       }),
       featureFrames(this.o.signalPath),
       map((frame) => this.decide(frame)),
-      // End of data: settle the books before the subscriber hears `complete`.
-      tap({ complete: () => this.end() }),
-      takeWhile((step) => !(this.stopRequested && step.applied.amplitude_mA === 0), true),
-      // Unsubscribed early (a hard stop): the output must still end up off.
-      finalize(() => this.end()),
+      // End of data or a failure: settle the books before the subscriber hears of it.
+      tap({
+        complete: () => this.end(this.stopRequested ? 'session stopped' : 'end of data'),
+        error: (error: unknown) => this.end(`error: ${clip(error instanceof Error ? error.message : String(error))}`),
+      }),
+      takeWhile((step) => {
+        const goOn = !(this.stopRequested && step.applied.amplitude_mA === 0);
+        if (!goOn) this.rampedOff = true;
+        return goOn;
+      }, true),
+      // Completed after the ramp to off, or unsubscribed early (a hard stop): the output must still end up off.
+      finalize(() => this.end(this.rampedOff ? 'session stopped' : 'session cut')),
     );
   }
 
@@ -228,7 +284,7 @@ export class ClosedLoopSession {
     return step;
   }
 
-  private end(): void {
+  private end(reason: string): void {
     if (this.ended) return;
     this.ended = true;
     // Energy up to the end of the data, then nothing may stay on.
@@ -237,9 +293,12 @@ export class ClosedLoopSession {
     if (applied.enabled && end_s > this.lastT_s) {
       this.energy += applied.amplitude_mA ** 2 * applied.frequency_Hz * (applied.pulseWidth_us * 1e-6) * (end_s - this.lastT_s);
     }
-    const tick = this.o.governor.shutdown(Math.max(end_s, this.lastT_s), this.stopRequested ? 'session stopped' : 'end of data');
+    const t_s = Math.max(end_s, this.lastT_s);
+    const tick = this.o.governor.shutdown(t_s, reason);
     this.o.stimulator.apply(tick.applied, end_s);
-    this.report(tick.events);
+    // One session-end whatever the output was doing: the governor's if it cut, else ours.
+    const cut = tick.events.some((e) => e.kind === 'session-end');
+    this.report(cut ? tick.events : [...tick.events, { t_s, kind: 'session-end', reason: `${reason} (output was already off)` }]);
   }
 
   /** Counts, forwards and keeps for the next step's trace line every event that happens between steps. */

@@ -1,14 +1,22 @@
-import { readFileSync } from 'node:fs';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
+import type { CommandDelivery } from '../../controller/commands.js';
 import type { CommandAck, SessionEvent, SessionStep } from '../../controller/session.js';
+import type { StimParams } from '../../controller/stimParams.js';
 import type { TelemetryConfig } from '../../config/telemetrySchema.js';
 import type { SampleBlock } from '../../signals/sampleBlock.js';
-import { InputError } from '../inputError.js';
 import { BoundedQueue } from './boundedQueue.js';
+import { FIRST_RECONNECT_MS, mqttClientOptions } from './clientOptions.js';
 import { encodeRawFrame } from './rawFrame.js';
-import { TELEMETRY_VERSION, topics, type StatusPayload } from './telemetryPayloads.js';
+import { type FinalState, TELEMETRY_VERSION, topics, type StatusPayload } from './telemetryPayloads.js';
 
 export type TelemetryState = StatusPayload['state'];
+
+/** How the session ended, for the last retained `stim` and `status`. */
+export interface SessionEnding {
+  /** What the governor applies at the end (off, after the session's shutdown). */
+  readonly finalStim: StimParams;
+  readonly final: FinalState;
+}
 type TopicKind = 'status' | 'features' | 'stim' | 'events' | 'raw' | 'ack';
 
 interface Outgoing {
@@ -28,21 +36,27 @@ export interface MqttTelemetryOptions {
   readonly version: string;
   readonly configHash: string;
   readonly startedAt: string;
-  /** Takes a command (name from cmd/<name>, raw payload) and answers it. */
-  readonly onCommand?: (name: string, payload: Buffer) => CommandAck;
+  /** Takes a command (name from cmd/<name>, raw payload, whether the broker replayed it as retained) and answers it. */
+  readonly onCommand?: (name: string, payload: Buffer, delivery: CommandDelivery) => CommandAck;
   /** Connection news for the log. */
   readonly onConnection?: (what: 'connected' | 'offline' | 'error', detail?: string) => void;
 }
 
-const FIRST_RECONNECT_MS = 500;
 const MAX_RECONNECT_MS = 30_000;
+/** Bytes counted per message on top of its payload (topic, packet header, bookkeeping). */
+const MESSAGE_OVERHEAD_BYTES = 64;
+const sizeOf = (item: Outgoing): number =>
+  MESSAGE_OVERHEAD_BYTES + item.topic.length + (typeof item.payload === 'string' ? Buffer.byteLength(item.payload) : item.payload.byteLength);
 
 /**
  * Telemetry and commands over MQTT (DESIGN.md, Telemetry). The loop hands it steps,
  * events and blocks and never waits for it: a broker that is down, goes away or restarts
- * only fills a bounded queue (oldest dropped, counted in status.dropped), and MQTT.js's own
- * offline queues are off. Reconnects back off from 0.5 s to 30 s; on every (re)connect
- * `status` and `stim` are published again.
+ * only fills a queue bounded in messages and in bytes (oldest dropped, counted in
+ * status.dropped), MQTT.js's own offline queues are off, and what is handed to MQTT.js
+ * but not yet written or acknowledged is bounded the same way. Reconnects back off from
+ * 0.5 s to 30 s; on every (re)connect `status` and `stim` are published again and nothing
+ * else happens: a retained command replayed by the broker is refused (never executed),
+ * so a reconnect never changes stimulation.
  */
 export class MqttTelemetry {
   private readonly o: MqttTelemetryOptions;
@@ -52,6 +66,8 @@ export class MqttTelemetry {
   private readonly dropped: Record<string, number> = {};
   private readonly seq: Record<string, number> = { features: 0, stim: 0, events: 0 };
   private inflight = 0;
+  private inflightBytes = 0;
+  private lastT_s = 0;
   private state: TelemetryState = 'online';
   private lastFeatures_s = Number.NEGATIVE_INFINITY;
   private lastStim_s = Number.NEGATIVE_INFINITY;
@@ -63,10 +79,12 @@ export class MqttTelemetry {
     this.o = options;
     const c = options.config;
     this.t = topics(c.topicPrefix, options.rig);
-    this.queue = new BoundedQueue<Outgoing>(c.queue_messages);
+    this.queue = new BoundedQueue<Outgoing>(c.queue_messages, c.queue_bytes, sizeOf, (lost) => {
+      this.dropped[lost.kind] = (this.dropped[lost.kind] ?? 0) + 1;
+    });
     this.client = connect(options.url, this.clientOptions());
     this.client.on('connect', () => this.onConnect());
-    this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    this.client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet.retain));
     this.client.on('offline', () => {
       // Back off: double the wait before each further attempt.
       this.client.options.reconnectPeriod = Math.min(MAX_RECONNECT_MS, (this.client.options.reconnectPeriod ?? FIRST_RECONNECT_MS) * 2);
@@ -80,10 +98,21 @@ export class MqttTelemetry {
     return { ...this.dropped };
   }
 
+  /** Bytes waiting for the broker in our queue (never more than telemetry.queue_bytes). */
+  get queuedBytes(): number {
+    return this.queue.bytes;
+  }
+
+  /** Bytes handed to MQTT.js and not yet written (QoS 0) or acknowledged (QoS 1). */
+  get inflightByteCount(): number {
+    return this.inflightBytes;
+  }
+
   /** The status payload as it stands. */
-  statusPayload(state: TelemetryState = this.state): StatusPayload {
+  statusPayload(state: TelemetryState = this.state, final?: FinalState): StatusPayload {
     const o = this.o;
-    return { v: TELEMETRY_VERSION, state, rig: o.rig, session: o.session, version: o.version, configHash: o.configHash, startedAt: o.startedAt, dropped: { ...this.dropped } };
+    const payload: StatusPayload = { v: TELEMETRY_VERSION, state, rig: o.rig, session: o.session, version: o.version, configHash: o.configHash, startedAt: o.startedAt, dropped: { ...this.dropped } };
+    return final === undefined ? payload : { ...payload, final };
   }
 
   setState(state: TelemetryState): void {
@@ -95,6 +124,7 @@ export class MqttTelemetry {
   /** One decision of the loop: features (decimated) and stim (on change, and a heartbeat). */
   step(step: SessionStep): void {
     const c = this.o.config;
+    this.lastT_s = step.t_s;
     if (step.t_s - this.lastFeatures_s >= 1 / c.featuresRate_Hz - 1e-9) {
       this.lastFeatures_s = step.t_s;
       const bands: Record<string, number[]> = {};
@@ -125,57 +155,63 @@ export class MqttTelemetry {
     if (frame !== null) this.send({ kind: 'raw', topic: this.t.raw, payload: frame, qos: 0, retain: false });
   }
 
-  /** Publishes `offline` (retained) and disconnects; resolves within `timeout_ms` whatever the broker does. */
-  async close(timeout_ms = 2000): Promise<void> {
+  /**
+   * The end of the session: what still waits is sent, then the retained `stim` shows the
+   * final output (off) and the retained `status` says `offline` with how the session
+   * ended (`final`), and only after the broker has acknowledged both (or `timeout_ms`,
+   * whatever the broker does) the client disconnects. A broker that is away at the end gets nothing: its
+   * retained topics are fixed by the next session or, if the connection dropped, by the
+   * last will (plain `offline`).
+   */
+  sessionEnded(ending: SessionEnding, timeout_ms = 2000): Promise<void> {
+    return this.shutDown(ending, timeout_ms);
+  }
+
+  /** Publishes plain `offline` (retained) and disconnects, within `timeout_ms`: the end when there was no session. */
+  close(timeout_ms = 2000): Promise<void> {
+    return this.shutDown(undefined, timeout_ms);
+  }
+
+  private async shutDown(ending: SessionEnding | undefined, timeout_ms: number): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const offline = JSON.stringify(this.statusPayload('offline'));
+    const messages: Outgoing[] = [];
+    if (ending !== undefined) {
+      const a = ending.finalStim;
+      const stim = { v: TELEMETRY_VERSION, seq: this.seq.stim++, t_s: this.lastT_s, enabled: a.enabled, amplitude_mA: a.amplitude_mA, frequency_Hz: a.frequency_Hz, pulseWidth_us: a.pulseWidth_us, reason: `session ended: ${ending.final}` };
+      messages.push({ kind: 'stim', topic: this.t.stim, payload: JSON.stringify(stim), qos: 1, retain: true });
+    }
+    messages.push({ kind: 'status', topic: this.t.status, payload: JSON.stringify(this.statusPayload('offline', ending?.final)), qos: 1, retain: true });
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.client.end(true, {}, () => resolve());
       }, timeout_ms);
-      const finish = (): void => {
+      const disconnect = (): void => {
         this.client.end(false, {}, () => {
           clearTimeout(timer);
           resolve();
         });
       };
-      if (this.client.connected) this.client.publish(this.t.status, offline, { qos: 1, retain: true }, finish);
-      else finish();
+      if (!this.client.connected) {
+        disconnect();
+        return;
+      }
+      for (let item = this.queue.shift(); item !== undefined; item = this.queue.shift()) this.publishNow(item);
+      let waiting = messages.length;
+      for (const m of messages) {
+        this.client.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain }, () => {
+          waiting--;
+          if (waiting === 0) disconnect();
+        });
+      }
     });
   }
 
   private clientOptions(): IClientOptions {
     const m = this.o.config.mqtt;
-    const readPem = (what: string, path: string | undefined): Buffer | undefined => {
-      if (path === undefined) return undefined;
-      try {
-        return readFileSync(path);
-      } catch (error) {
-        throw new InputError(`telemetry.mqtt.${what}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-      }
-    };
-    let password: string | undefined;
-    if (m.passwordEnv !== undefined) {
-      password = process.env[m.passwordEnv];
-      if (password === undefined) throw new InputError(`telemetry.mqtt.passwordEnv: the environment variable ${m.passwordEnv} is not set`);
-    }
     return {
-      clientId: m.clientId ?? `neuroloop-${this.o.rig}`,
-      username: m.username,
-      password,
-      protocolVersion: m.protocolVersion,
-      keepalive: m.keepalive_s,
-      clean: true,
-      reconnectPeriod: FIRST_RECONNECT_MS,
-      connectTimeout: 5000,
-      // Our own bounded queue holds what waits; MQTT.js must not queue anything offline.
-      queueQoSZero: false,
-      resubscribe: true,
-      ca: readPem('ca', m.ca),
-      cert: readPem('cert', m.cert),
-      key: readPem('key', m.key),
-      rejectUnauthorized: true,
+      // The session in the default id: two processes on one rig (--take-over) must not kick each other off the broker.
+      ...mqttClientOptions(this.o.config, m.clientId ?? `neuroloop-${this.o.rig}-${this.o.session.slice(0, 8)}`),
       will: { topic: this.t.status, payload: Buffer.from(JSON.stringify(this.statusPayload('offline'))), qos: 1, retain: true },
     };
   }
@@ -183,35 +219,55 @@ export class MqttTelemetry {
   private onConnect(): void {
     this.client.options.reconnectPeriod = FIRST_RECONNECT_MS;
     this.o.onConnection?.('connected');
+    // What was in flight on the dead connection is gone or resent by MQTT.js; count afresh.
     this.inflight = 0;
+    this.inflightBytes = 0;
     if (this.o.config.commands.enabled) this.client.subscribe(this.t.commands, { qos: 1 });
     this.publishNow({ kind: 'status', topic: this.t.status, payload: JSON.stringify(this.statusPayload()), qos: 1, retain: true });
-    for (let item = this.queue.shift(); item !== undefined; item = this.queue.shift()) this.publishNow(item);
+    this.pump();
     if (this.lastStimPayload !== null) this.publishNow({ kind: 'stim', topic: this.t.stim, payload: this.lastStimPayload, qos: 1, retain: true });
   }
 
-  private onMessage(topic: string, payload: Buffer): void {
+  private onMessage(topic: string, payload: Buffer, retained: boolean): void {
     const name = topic.slice(topic.lastIndexOf('/') + 1);
     if (name === 'ack' || this.o.onCommand === undefined) return;
-    const ack = this.o.onCommand(name, payload);
+    const ack = this.o.onCommand(name, payload, { retained });
     this.send({ kind: 'ack', topic: this.t.ack, payload: JSON.stringify(ack), qos: 1, retain: false });
   }
 
-  /** Publishes now if the connection can take it, else queues (bounded). Never blocks. */
+  /** Publishes now if the connection and the in-flight budget can take it, else queues (bounded). Never blocks. */
   private send(item: Outgoing): void {
     if (this.closed) return;
-    if (this.client.connected && this.inflight < this.o.config.queue_messages) {
+    if (this.queue.length === 0 && this.canPublish(sizeOf(item))) {
       this.publishNow(item);
       return;
     }
-    const dropped = this.queue.push(item);
-    if (dropped !== undefined) this.dropped[dropped.kind] = (this.dropped[dropped.kind] ?? 0) + 1;
+    this.queue.push(item);
+    this.pump();
+  }
+
+  /** In flight to MQTT.js: at most queue_messages messages and queue_bytes bytes (at least one message, however big). */
+  private canPublish(size: number): boolean {
+    const c = this.o.config;
+    return this.client.connected && this.inflight < c.queue_messages && (this.inflight === 0 || this.inflightBytes + size <= c.queue_bytes);
+  }
+
+  /** Moves queued messages to MQTT.js, oldest first, as far as the in-flight budget allows. */
+  private pump(): void {
+    for (let next = this.queue.peek(); next !== undefined && this.canPublish(sizeOf(next)); next = this.queue.peek()) {
+      this.queue.shift();
+      this.publishNow(next);
+    }
   }
 
   private publishNow(item: Outgoing): void {
+    const size = sizeOf(item);
     this.inflight++;
+    this.inflightBytes += size;
     this.client.publish(item.topic, item.payload, { qos: item.qos, retain: item.retain }, () => {
       this.inflight = Math.max(0, this.inflight - 1);
+      this.inflightBytes = Math.max(0, this.inflightBytes - size);
+      if (!this.closed) this.pump();
     });
   }
 }

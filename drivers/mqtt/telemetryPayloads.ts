@@ -14,7 +14,18 @@ const stim = {
   pulseWidth_us: z.number(),
 };
 
-/** `status` (retained, QoS 1). The broker's last will sets state "offline". */
+/**
+ * How a session ended, in the last `status`: the data ran out (`end of data`), a first
+ * Ctrl+C/SIGTERM ramped it off (`stopped`), a second one cut it (`cut`), it was e-stopped
+ * or latched in a fault at the end (`estop`, `fault`), or it failed (`error`).
+ */
+export const FINAL_STATES = ['end of data', 'stopped', 'cut', 'estop', 'fault', 'error'] as const;
+export type FinalState = (typeof FINAL_STATES)[number];
+
+/**
+ * `status` (retained, QoS 1). The broker's last will sets state "offline" (without
+ * `final`: the process died); a clean end publishes "offline" with `final`.
+ */
 export const statusPayload = z.object({
   v: z.literal(TELEMETRY_VERSION),
   state: z.enum(['online', 'offline', 'estop', 'fault']),
@@ -24,6 +35,7 @@ export const statusPayload = z.object({
   configHash: z.string(),
   startedAt: z.string().describe('ISO 8601 wall-clock time of the session start.'),
   dropped: z.record(z.string(), z.number().int().min(0)).describe('Messages dropped while the broker was away, by topic.'),
+  final: z.enum(FINAL_STATES).optional().describe('Only on the last status of a session that ended cleanly: how it ended.'),
 });
 
 /** `features` (QoS 0), decimated to telemetry.featuresRate_Hz. */
@@ -58,11 +70,12 @@ export const eventPayload = z.object({
   ok: z.boolean().optional(),
 });
 
-/** `cmd/ack` (QoS 1): the answer to every command. */
+/** `cmd/ack` (QoS 1): the answer to every command. Echoed text (id, error) is at most 200 characters. */
 export const ackPayload = z.object({
   id: z.string().nullable(),
   ok: z.boolean(),
   error: z.string().optional(),
+  warning: z.string().optional().describe('An e-stop taken although its payload was wrong: what was wrong.'),
   t_s: z.number(),
 });
 

@@ -1,10 +1,10 @@
-import { from, lastValueFrom, toArray } from 'rxjs';
+import { from, lastValueFrom, Observable, Subject, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { limitsSchema } from '../../config/limitsSchema.js';
 import type { Policy } from '../../controller/policies/policy.js';
 import type { StimulatorPort } from '../../controller/ports.js';
 import { SafetyGovernor } from '../../controller/safetyGovernor.js';
-import { ClosedLoopSession } from '../../controller/session.js';
+import { ClosedLoopSession, type SessionEvent } from '../../controller/session.js';
 import type { StimParams } from '../../controller/stimParams.js';
 import type { SampleBlock } from '../../signals/sampleBlock.js';
 
@@ -126,6 +126,89 @@ describe('ClosedLoopSession', () => {
     });
     expect(amps[stoppedAt - 1]).toBe(2);
     expect(amps.slice(stoppedAt)).toEqual(Array(amps.length - stoppedAt).fill(0));
+    expect(session.summary().latched).toBe('estop');
+  });
+
+  it('session-start reaches onEvent on subscribe and the first step; session-end (with its reason) exactly once, pending for the closing line', async () => {
+    const heard: SessionEvent[] = [];
+    const session = new ClosedLoopSession({ signalPath, policy: constant(() => on), governor: new SafetyGovernor(limits), stimulator: new RecordingStimulator(), onEvent: (e) => heard.push(e) });
+    const steps = await lastValueFrom(session.run(from(blocks(2))).pipe(toArray()));
+    expect(heard[0]).toMatchObject({ kind: 'session-start', t_s: 0 });
+    expect(steps[0].events.map((e) => e.kind)).toEqual(['session-start']);
+    const ends = heard.filter((e) => e.kind === 'session-end');
+    expect(ends).toHaveLength(1);
+    expect(ends[0].reason).toMatch(/end of data/);
+    // After the last frame: in no step, so handed over once for the trace's closing line.
+    expect(session.takePendingEvents().map((e) => e.kind)).toEqual(['session-end']);
+    expect(session.takePendingEvents()).toEqual([]);
+  });
+
+  it('session-end also when the output was already off, and when the run is cut (unsubscribed) or fails', async () => {
+    const off = constant(() => ({ enabled: false, amplitude_mA: 0, frequency_Hz: 130, pulseWidth_us: 60 }));
+    const quiet = new ClosedLoopSession({ signalPath, policy: off, governor: new SafetyGovernor(limits), stimulator: new RecordingStimulator() });
+    await lastValueFrom(quiet.run(from(blocks(1))).pipe(toArray()));
+    expect(quiet.takePendingEvents()).toEqual([expect.objectContaining({ kind: 'session-end', reason: 'end of data (output was already off)' })]);
+
+    const heard: SessionEvent[] = [];
+    const cut = new ClosedLoopSession({ signalPath, policy: constant(() => on), governor: new SafetyGovernor(limits), stimulator: new RecordingStimulator(), onEvent: (e) => heard.push(e) });
+    const live = new Subject<SampleBlock>();
+    let cutNow = false;
+    const subscription = cut.run(live).subscribe({ next: (step) => (cutNow ||= step.t_s >= 1) });
+    for (const block of blocks(30)) {
+      live.next(block);
+      if (cutNow) break;
+    }
+    // What runCommand does on a second Ctrl+C: e-stop, then unsubscribe.
+    cut.estop('second SIGINT');
+    subscription.unsubscribe();
+    expect(heard.map((e) => e.kind)).toContain('estop');
+    expect(heard.filter((e) => e.kind === 'session-end')).toEqual([expect.objectContaining({ reason: 'session cut (output was already off)' })]);
+
+    const failing = new ClosedLoopSession({ signalPath, policy: constant(() => on), governor: new SafetyGovernor(limits), stimulator: new RecordingStimulator() });
+    const source = new Observable<SampleBlock>((subscriber) => {
+      for (const b of blocks(1)) subscriber.next(b);
+      subscriber.error(new Error('disk gone'));
+    });
+    await expect(lastValueFrom(failing.run(source))).rejects.toThrow('disk gone');
+    expect(failing.takePendingEvents()).toEqual([expect.objectContaining({ kind: 'session-end', reason: 'error: disk gone' })]);
+  });
+
+  it('a command e-stop reaches onEvent and the next step; a refused command (retained) is an event too and changes nothing', async () => {
+    const heard: SessionEvent[] = [];
+    const stimulator = new RecordingStimulator();
+    const session = new ClosedLoopSession({
+      signalPath,
+      policy: constant(() => on),
+      governor: new SafetyGovernor(limits),
+      stimulator,
+      onEvent: (e) => heard.push(e),
+      commands: { enabled: true, maxRate_per_s: 1, burst: 1, tunable: {} },
+    });
+    const steps: { events: readonly SessionEvent[]; amp: number }[] = [];
+    await new Promise<void>((resolve) => {
+      session.run(from(blocks(3))).subscribe({
+        next: (s) => {
+          steps.push({ events: s.events, amp: s.applied.amplitude_mA });
+          if (s.t_s === 1) {
+            const ack = session.command('estop', '{"id":"e1"}', 0);
+            expect(ack).toMatchObject({ id: 'e1', ok: true });
+            expect(stimulator.calls.at(-1)).toMatchObject({ amplitude_mA: 0 });
+          }
+          if (s.t_s === 1.5) {
+            // A stale reset replayed by the broker on reconnect: refused, the e-stop holds.
+            expect(session.command('reset', '{"id":"r1"}', 1000, { retained: true })).toMatchObject({ ok: false, error: expect.stringMatching(/retained/) });
+          }
+        },
+        complete: resolve,
+      });
+    });
+    expect(heard.filter((e) => e.kind === 'estop')).toHaveLength(1);
+    const commandEvents = heard.filter((e) => e.kind === 'command');
+    expect(commandEvents.map((e) => [e.kind === 'command' && e.id, e.kind === 'command' && e.ok])).toEqual([['e1', true], ['r1', false]]);
+    const afterEstop = steps.findIndex((s) => s.events.some((e) => e.kind === 'estop'));
+    expect(steps[afterEstop].events.map((e) => e.kind)).toEqual(['estop', 'command']);
+    expect(steps.slice(afterEstop).every((s) => s.amp === 0)).toBe(true);
+    expect(steps.some((s) => s.events.some((e) => e.kind === 'reset'))).toBe(false);
     expect(session.summary().latched).toBe('estop');
   });
 });
