@@ -177,6 +177,16 @@ export class ClosedLoopSession {
     this.report(tick.events);
   }
 
+  /**
+   * Events reported since the last step (the shutdown at the end of a session, a command
+   * after the last frame), which no trace line carries yet. Taking them clears them.
+   */
+  takePendingEvents(): SessionEvent[] {
+    const events = this.pendingEvents;
+    this.pendingEvents = [];
+    return events;
+  }
+
   summary(): SessionSummaryCore {
     const fs = this.o.signalPath.fs_Hz;
     const duration_s = this.lastIndex / fs;
