@@ -60,7 +60,12 @@ main(process.argv.slice(2)).then(
     if (error instanceof OutputClosedError) {
       // `| head` took what it wanted: stop quietly.
       process.exitCode = 0;
-    } else if (error instanceof InputError || error instanceof ConfigError) {
+    } else if (error instanceof ConfigError) {
+      // One problem fits on one line; several are listed one per line under a heading.
+      const text = error.problems.length === 1 ? error.message.replace(/: 1 problem\n {2}- /, ': ') : error.message;
+      process.stderr.write(`neuroloop: ${text}\n`);
+      process.exitCode = 2;
+    } else if (error instanceof InputError) {
       process.stderr.write(`neuroloop: ${error.message}\n`);
       process.exitCode = 2;
     } else if (error instanceof TypeError && (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
