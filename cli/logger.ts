@@ -19,6 +19,6 @@ export async function createLogger(config: LoggingConfig, format: LogFormat = 'a
   const { default: prettyStream } = await import('pino-pretty');
   return pino(
     options,
-    prettyStream({ destination: 2, sync: true, colorize: process.stderr.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,app' }),
+    prettyStream({ destination: 2, sync: true, singleLine: true, colorize: process.stderr.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,app' }),
   );
 }
