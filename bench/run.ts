@@ -1,11 +1,13 @@
 /**
  * `npm run bench`: speed of neuroloop's signal path against @neurosity/pipes on the same
  * jobs, in one process, one after the other (ratios from one run; the machine is shared).
- * Then the closed loop's latency in real-time pacing (block arrival -> stimulator call).
+ * Then the closed loop's latency in real-time pacing (block arrival -> stimulator call),
+ * and the CLI's start-up time as a ratio to bare Node (needs `npm run build`).
  * `npm run -s bench -- --json` prints one JSON object per job and nothing else on stdout.
  */
 import { BAND_POWER_JOBS, runBandPowerJob, type BandPowerResult } from './bandPowerJobs.js';
 import { LATENCY_JOBS, runLatencyJob, type LatencyResult } from './latencyJobs.js';
+import { runStartupJob, type StartupResult } from './startupJob.js';
 
 const json = process.argv.includes('--json');
 // --only TEXT runs the jobs whose name contains TEXT (e.g. --only latency).
@@ -25,6 +27,13 @@ for (const job of LATENCY_JOBS.filter((j) => j.job.includes(only))) {
   latencies.push(result);
   if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
 }
+const startups: StartupResult[] = [];
+if ('startup'.includes(only)) {
+  if (!json) process.stderr.write('running startup (neuroloop --help and node -e 0, alternately)...\n');
+  const result = runStartupJob();
+  startups.push(result);
+  if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+}
 if (!json) {
   const rows = results.map((r) => `| ${r.job} | ${r.samples_per_s.toLocaleString('en-US')} | ${r.peer_samples_per_s.toLocaleString('en-US')} | ${r.ratio} | ${r.gc_runs} / ${r.peer_gc_runs} |`);
   process.stdout.write(
@@ -38,6 +47,10 @@ if (!json) {
       '| job | block -> stimulator p50 (ms) | p99 (ms) | max (ms) | decisions | event-loop lag p50 / p99 / max (ms) |',
       '| --- | ---: | ---: | ---: | ---: | ---: |',
       ...latencies.map((r) => `| ${r.job} | ${r.p50_ms} | ${r.p99_ms} | ${r.max_ms} | ${r.decisions} | ${r.loop_lag_p50_ms} / ${r.loop_lag_p99_ms} / ${r.loop_lag_max_ms} |`),
+      '',
+      '| job | neuroloop --help median (ms) | node -e 0 median (ms) | ratio (target <= 3) | runs each |',
+      '| --- | ---: | ---: | ---: | ---: |',
+      ...startups.map((r) => `| ${r.job} | ${r.help_ms} | ${r.node_ms} | ${r.ratio} | ${r.runs} |`),
       '',
     ].join('\n'),
   );

@@ -1,3 +1,4 @@
+import { redactUrl } from '../drivers/mqtt/redactUrl.js';
 import { InputError } from '../drivers/inputError.js';
 import type { Band } from '../signals/band.js';
 
@@ -10,11 +11,22 @@ export function parseInteger(flag: string, text: string | undefined, min: number
   return value;
 }
 
-export function parsePositive(flag: string, text: string | undefined): number | undefined {
+/** A number > 0 and <= `max` (every number a user types has a plausible ceiling). */
+export function parsePositive(flag: string, text: string | undefined, max = Number.MAX_VALUE): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value <= 0) {
-    throw new InputError(`${flag}: expected a positive number, got "${text}"`);
+  if (text.trim() === '' || !Number.isFinite(value) || value <= 0 || value > max) {
+    throw new InputError(`${flag}: expected a positive number${max < Number.MAX_VALUE ? ` up to ${max}` : ''}, got "${text}"`);
+  }
+  return value;
+}
+
+/** A number from `min` to `max`. */
+export function parseInRange(flag: string, text: string | undefined, min: number, max: number, unit: string): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max) {
+    throw new InputError(`${flag}: expected a number from ${min} to ${max} ${unit}, got "${text}"`);
   }
   return value;
 }
@@ -34,4 +46,29 @@ export function parseBands(text: string): Band[] {
     bands.push({ name: m[1], lo_Hz: lo, hi_Hz: hi });
   }
   return bands;
+}
+
+const MQTT_SCHEMES: ReadonlySet<string> = new Set(['mqtt:', 'mqtts:', 'ws:', 'wss:']);
+
+/**
+ * `--mqtt URL`, checked before anything connects: a known scheme, a host, a port from 1
+ * to 65535. The message never repeats a password written in the URL.
+ */
+export function parseMqttUrl(flag: string, text: string): string {
+  const shown = redactUrl(text);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new InputError(`${flag}: "${shown}" is not a URL; expected mqtt://HOST[:PORT], mqtts://, ws:// or wss://`);
+  }
+  if (!MQTT_SCHEMES.has(url.protocol)) {
+    throw new InputError(`${flag}: "${shown}": the scheme ${url.protocol} is not one of mqtt:, mqtts:, ws:, wss:`);
+  }
+  if (url.hostname === '') throw new InputError(`${flag}: "${shown}" names no host; expected ${url.protocol}//HOST[:PORT]`);
+  // URL keeps port "0" and drops a default port; an explicit 0 is the only bad one left.
+  if (url.port !== '' && !(Number(url.port) >= 1 && Number(url.port) <= 65535)) {
+    throw new InputError(`${flag}: "${shown}": port ${url.port} is not from 1 to 65535`);
+  }
+  return text;
 }

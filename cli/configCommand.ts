@@ -1,11 +1,7 @@
 import { configJsonSchema } from '../config/jsonSchema.js';
 import { loadConfigFile } from '../config/load.js';
 import { InputError } from '../drivers/inputError.js';
-
-export const CONFIG_HELP = `Usage:
-  neuroloop config check FILE     validate a config (YAML or JSON); lists every problem by path
-  neuroloop config schema         print the JSON Schema of the config file (for editors)
-`;
+import { CONFIG_HELP } from './helpTexts.js';
 
 export function configCommand(argv: string[]): number {
   const [verb, ...rest] = argv;
@@ -19,10 +15,10 @@ export function configCommand(argv: string[]): number {
     return 0;
   }
   if (verb === 'check') {
-    if (rest.length !== 1) throw new InputError(`config check: expected one FILE, got ${rest.length}\n\n${CONFIG_HELP}`);
+    if (rest.length !== 1) throw new InputError(`config check: expected one FILE, got ${rest.length} (neuroloop config --help)`);
     const config = loadConfigFile(rest[0]);
     process.stdout.write(`${rest[0]}: ok (rig ${config.rig.id}, source ${config.source.kind}, policy ${config.policy.kind})\n`);
     return 0;
   }
-  throw new InputError(`config: unknown subcommand "${verb}"\n\n${CONFIG_HELP}`);
+  throw new InputError(`config: unknown subcommand "${verb}"; expected check or schema (neuroloop config --help)`);
 }

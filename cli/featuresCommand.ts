@@ -2,30 +2,15 @@ import { parseArgs } from 'node:util';
 import { AtomicTextOutput } from '../drivers/atomicTextOutput.js';
 import { openCsvSignal } from '../drivers/csvSignalReader.js';
 import { InputError } from '../drivers/inputError.js';
+import { checkOutputPaths } from '../drivers/outputPaths.js';
+import { PLAUSIBLE } from '../drivers/plausibleRanges.js';
 import { defaultHop } from '../controller/signalPathOptions.js';
 import { DEFAULT_BANDS } from '../signals/band.js';
 import { FeatureExtractor, type FeatureFrame } from '../signals/featureExtractor.js';
-import { parseBands, parseInteger, parsePositive } from './args.js';
+import { abandonOnSignal } from './abandonOnSignal.js';
+import { parseBands, parseInRange, parseInteger } from './args.js';
 import { Progress } from './progress.js';
-
-export const FEATURES_HELP = `Usage: neuroloop features INPUT.csv [options]
-
-Band power of a recorded signal, one row per window (Welch PSD, DESIGN.md "Band power").
-
-INPUT is a CSV: first line channel names (optionally "t" first, in seconds, from which
-the sample rate is inferred), then one row per sample in microvolts.
-
-Options:
-  --fs HZ            sample rate (required without a t column)
-  --window N         samples per window (default 256)
-  --hop N            samples between window ends (default window/4)
-  --segment N        Welch segment length (default window; 50 % overlap)
-  --bands LIST       name=lo:hi,... in Hz, half-open [lo, hi)
-                     (default delta=1:4,theta=4:8,alpha=8:13,beta=13:30,gamma=30:45)
-  --out FILE         output CSV; "-" or absent: stdout
-
-Output columns: end_sample,t_s,<channel>.<band>,...  band power in uV^2.
-`;
+import { FEATURES_HELP } from './helpTexts.js';
 
 export async function featuresCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -45,14 +30,19 @@ export async function featuresCommand(argv: string[]): Promise<number> {
     process.stdout.write(FEATURES_HELP);
     return 0;
   }
-  if (positionals.length !== 1) throw new InputError(`features: expected one INPUT file, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}\n\n${FEATURES_HELP}`);
+  if (positionals.length !== 1) {
+    throw new InputError(`features: expected one INPUT file, got ${positionals.length === 0 ? 'none' : positionals.join(' ')} (neuroloop features --help)`);
+  }
   const input = positionals[0];
-  const fsArg = parsePositive('--fs', values.fs);
-  const window = parseInteger('--window', values.window, 2) ?? 256;
-  const hop = parseInteger('--hop', values.hop, 1) ?? defaultHop(window);
-  const segment = parseInteger('--segment', values.segment, 2) ?? window;
+  const fsArg = parseInRange('--fs', values.fs, PLAUSIBLE.fs_Hz.min, PLAUSIBLE.fs_Hz.max, 'Hz');
+  const window = parseInteger('--window', values.window, 2, PLAUSIBLE.window_samples.max) ?? 256;
+  const hop = parseInteger('--hop', values.hop, 1, PLAUSIBLE.window_samples.max) ?? defaultHop(window);
+  const segment = parseInteger('--segment', values.segment, 2, PLAUSIBLE.window_samples.max) ?? window;
   if (segment > window) throw new InputError(`--segment ${segment} must not exceed --window ${window}`);
   const bands = values.bands === undefined ? [...DEFAULT_BANDS] : parseBands(values.bands);
+  const outPath = values.out ?? '-';
+  checkOutputPaths([{ place: '--out', path: outPath, atomic: true }], [{ place: 'INPUT', path: input }]);
+  abandonOnSignal('features');
 
   const progress = new Progress('features');
   const signal = await openCsvSignal(input, {
@@ -69,7 +59,7 @@ export async function featuresCommand(argv: string[]): Promise<number> {
 
   const extractor = new FeatureExtractor({ fs_Hz: signal.fs_Hz, channels: signal.channels, window, hop, segment, bands });
   try {
-    await AtomicTextOutput.writeWith(values.out ?? '-', async (out) => {
+    await AtomicTextOutput.writeWith(outPath, async (out) => {
       const columns = signal.channels.flatMap((ch) => bands.map((b) => `${ch}.${b.name}`));
       await out.write(`end_sample,t_s,${columns.join(',')}\n`);
       let frames = 0;

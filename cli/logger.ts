@@ -1,8 +1,24 @@
 import { pino, type Logger } from 'pino';
 import type { LoggingConfig } from '../config/schema.js';
 
-/** JSON log lines through pino: to `logging.file` when set, else to stderr. */
-export function createLogger(config: LoggingConfig): Logger {
-  const destination = config.file ? pino.destination({ dest: config.file, mkdir: true, sync: false }) : pino.destination(2);
-  return pino({ level: config.level, base: { app: 'neuroloop' } }, destination);
+export type LogFormat = 'auto' | 'json' | 'pretty';
+export const LOG_FORMATS: readonly LogFormat[] = ['auto', 'json', 'pretty'];
+
+/**
+ * Log lines through pino. To `logging.file` when set: JSON lines, appended (the path was
+ * checked at start like every output, so no mkdir here). Else to stderr: readable lines
+ * on a terminal (`auto`) or when asked (`pretty`), JSON lines otherwise, for log
+ * collectors. pino-pretty runs as a stream in this process, not as a worker thread, and is
+ * loaded only when used.
+ */
+export async function createLogger(config: LoggingConfig, format: LogFormat = 'auto'): Promise<Logger> {
+  const options = { level: config.level, base: { app: 'neuroloop' } };
+  if (config.file !== undefined) return pino(options, pino.destination({ dest: config.file, sync: false }));
+  const pretty = format === 'pretty' || (format === 'auto' && process.stderr.isTTY === true);
+  if (!pretty) return pino(options, pino.destination(2));
+  const { default: prettyStream } = await import('pino-pretty');
+  return pino(
+    options,
+    prettyStream({ destination: 2, sync: true, singleLine: true, colorize: process.stderr.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,app' }),
+  );
 }

@@ -1,38 +1,27 @@
 #!/usr/bin/env node
 import { ConfigError } from '../config/problems.js';
 import { InputError } from '../drivers/inputError.js';
-import { CONFIG_HELP, configCommand } from './configCommand.js';
-import { FEATURES_HELP, featuresCommand } from './featuresCommand.js';
-import { RUN_HELP, runCommand } from './runCommand.js';
-import { SIM_HELP, simCommand } from './simCommand.js';
+import { OutputClosedError } from '../drivers/outputClosedError.js';
+import { CONFIG_HELP, FEATURES_HELP, MAIN_HELP, RUN_HELP, SIM_HELP } from './helpTexts.js';
 import { packageVersion } from './version.js';
 
-const HELP = `neuroloop: closed-loop neuromodulation controller
-
-Usage: neuroloop <command> [options]     (neuroloop <command> --help for details)
-
-Commands:
-  run --config FILE       run a session (simulated, live or replayed)
-  features INPUT.csv      band power of a recorded signal, one row per window
-  sim --duration S        write synthetic LFP/EEG as CSV
-  config check FILE       validate a config file
-  config schema           print the config's JSON Schema
-
-Exit codes: 0 success, 2 bad input (config, file, arguments), 1 internal failure.
-`;
-
-
+// Each command's module is imported when it is asked for: `--help` and `config check`
+// must not pay for rxjs, pino, mqtt and the signal path (start-up time on small boards).
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'run':
-      return runCommand(rest);
+      if (asksForHelp(rest)) return printHelp(RUN_HELP);
+      return (await import('./runCommand.js')).runCommand(rest);
     case 'features':
-      return featuresCommand(rest);
+      if (asksForHelp(rest)) return printHelp(FEATURES_HELP);
+      return (await import('./featuresCommand.js')).featuresCommand(rest);
     case 'sim':
-      return simCommand(rest);
+      if (asksForHelp(rest)) return printHelp(SIM_HELP);
+      return (await import('./simCommand.js')).simCommand(rest);
     case 'config':
-      return configCommand(rest);
+      if (rest[0] === '--help' || rest[0] === '-h') return printHelp(CONFIG_HELP);
+      return (await import('./configCommand.js')).configCommand(rest);
     case '--version':
     case '-v':
       process.stdout.write(`${packageVersion()}\n`);
@@ -40,14 +29,27 @@ async function main(argv: string[]): Promise<number> {
     case '--help':
     case '-h':
     case 'help':
-      process.stdout.write(HELP);
-      return 0;
+      return printHelp(MAIN_HELP);
     case undefined:
-      process.stderr.write(HELP);
+      process.stderr.write(MAIN_HELP);
       return 2;
     default:
-      throw new InputError(`unknown command "${command}"\n\n${HELP}`);
+      throw new InputError(`unknown command "${command}"; the commands are run, features, sim, config (neuroloop --help)`);
   }
+}
+
+/** `--help` anywhere before a `--` (parseArgs would read it the same way). */
+function asksForHelp(argv: readonly string[]): boolean {
+  for (const arg of argv) {
+    if (arg === '--') return false;
+    if (arg === '--help' || arg === '-h') return true;
+  }
+  return false;
+}
+
+function printHelp(text: string): number {
+  process.stdout.write(text);
+  return 0;
 }
 
 main(process.argv.slice(2)).then(
@@ -55,7 +57,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof InputError || error instanceof ConfigError) {
+    if (error instanceof OutputClosedError) {
+      // `| head` took what it wanted: stop quietly.
+      process.exitCode = 0;
+    } else if (error instanceof ConfigError || error instanceof InputError) {
       process.stderr.write(`neuroloop: ${error.message}\n`);
       process.exitCode = 2;
     } else if (error instanceof TypeError && (error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
@@ -68,5 +73,3 @@ main(process.argv.slice(2)).then(
     }
   },
 );
-
-export { CONFIG_HELP, FEATURES_HELP, RUN_HELP, SIM_HELP };

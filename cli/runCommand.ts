@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig, readConfigFile } from '../config/load.js';
@@ -6,37 +5,19 @@ import { applyOverrides } from '../config/overrides.js';
 import type { Config } from '../config/schema.js';
 import { type GovernorEventKind, LIMIT_EVENT_KINDS } from '../controller/governorEvent.js';
 import { type SessionEvent, traceRecord } from '../controller/session.js';
+import { AtomicTextOutput } from '../drivers/atomicTextOutput.js';
 import { InputError } from '../drivers/inputError.js';
 import { NdjsonWriter } from '../drivers/ndjsonWriter.js';
-import { parseInteger, parsePositive } from './args.js';
+import { checkOutputPaths, type NamedPath, type OutputPath } from '../drivers/outputPaths.js';
+import { PLAUSIBLE } from '../drivers/plausibleRanges.js';
+import { parseInteger, parseMqttUrl, parsePositive } from './args.js';
 import { type BuiltSession, buildSession } from './buildSession.js';
 import { type RunningTelemetry, startTelemetry } from './startTelemetry.js';
-import { createLogger } from './logger.js';
+import { createLogger, LOG_FORMATS, type LogFormat } from './logger.js';
+import { sessionEndLine, sessionStartLine } from './sessionTraceLines.js';
 import { StatusLine } from './statusLine.js';
 import { sessionSummary } from './sessionSummary.js';
-
-export const RUN_HELP = `Usage: neuroloop run --config FILE [options]
-
-Runs the closed loop: source -> filters -> band power -> biomarker -> policy -> safety
-governor -> stimulator, driven by data time, with a one-line live view.
-Ctrl+C ramps stimulation off through the governor, writes the summary and exits 0
-(a second Ctrl+C cuts stimulation at once).
-
-Options:
-  --config FILE          config (YAML or JSON); see config/examples/
-  --duration S           stop after S seconds of data (default: until Ctrl+C)
-  --speed realtime|max   pacing of a simulated or file source (default: from the config)
-  --seed K               shorthand for --set source.seed=K
-  --set KEY=VALUE        override any config key by its dotted path (repeatable),
-                         validated like the file: --set policy.upperThreshold=1.5
-  --trace FILE.ndjson    one JSON line per feature frame: request, applied, events
-  --summary FILE.json    what the session did (duration, stimulation, energy, bursts)
-  --mqtt URL             telemetry to this broker (mqtt://, mqtts://, ws://, wss://)
-  --no-mqtt              no telemetry (default: telemetry.mqtt.url, else an embedded
-                         broker on 127.0.0.1:1883)
-  --take-over            start even if the broker shows this rig.id online in another
-                         session (default: refuse, exit 2)
-`;
+import { RUN_HELP } from './helpTexts.js';
 
 export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -52,8 +33,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       summary: { type: 'string' },
       mqtt: { type: 'string' },
       'no-mqtt': { type: 'boolean' },
-      // [helper B] telemetry: start although another session holds the rig on the broker.
+      // Start although another session holds the rig on the broker.
       'take-over': { type: 'boolean' },
+      'log-format': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -61,24 +43,25 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stdout.write(RUN_HELP);
     return 0;
   }
-  if (positionals.length > 0) throw new InputError(`run: unexpected argument "${positionals[0]}"\n\n${RUN_HELP}`);
-  if (values.config === undefined) throw new InputError(`run: --config FILE is required (try config/examples/sim-adbs.yaml)\n\n${RUN_HELP}`);
+  if (positionals.length > 0) throw new InputError(`run: unexpected argument "${positionals[0]}" (neuroloop run --help)`);
+  if (values.config === undefined) throw new InputError('run: --config FILE is required (try --config config/examples/sim-adbs.yaml; neuroloop run --help)');
   if (values.speed !== undefined && values.speed !== 'realtime' && values.speed !== 'max') {
     throw new InputError(`--speed: expected realtime or max, got "${values.speed}"`);
   }
-  const duration_s = parsePositive('--duration', values.duration);
-  const seed = parseInteger('--seed', values.seed, 0, 2 ** 32 - 1);
+  const logFormat = values['log-format'] ?? 'auto';
+  if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) throw new InputError(`--log-format: expected auto, json or pretty, got "${logFormat}"`);
+  const duration_s = parsePositive('--duration', values.duration, PLAUSIBLE.duration_s.max);
+  const seed = parseInteger('--seed', values.seed, PLAUSIBLE.seed.min, PLAUSIBLE.seed.max);
   const sets = [...(values.set ?? []), ...(seed === undefined ? [] : [`source.seed=${seed}`])];
   const raw = applyOverrides(readConfigFile(values.config), sets);
   const config: Config = parseConfig(raw, sets.length > 0 ? `${values.config} with --set` : values.config);
   if (seed !== undefined && config.source.kind !== 'sim') throw new InputError('--seed: the source is not the simulator');
   if (values.mqtt !== undefined && values['no-mqtt']) throw new InputError('--mqtt and --no-mqtt: choose one');
-  if (values.mqtt !== undefined && !/^(mqtts?|wss?):\/\/[^\s/]+/.test(values.mqtt)) {
-    throw new InputError(`--mqtt: expected an mqtt://, mqtts://, ws:// or wss:// URL, got "${values.mqtt}"`);
-  }
+  if (values.mqtt !== undefined) parseMqttUrl('--mqtt', values.mqtt);
+  const configDir = dirname(resolve(values.config));
+  checkRunPaths(config, values.config, configDir, values.trace, values.summary);
 
-  const logger = createLogger(config.logging);
-  const trace = values.trace ? new NdjsonWriter(values.trace) : null;
+  const logger = await createLogger(config.logging, logFormat as LogFormat);
   const warnKinds: ReadonlySet<string> = new Set<GovernorEventKind>([...LIMIT_EVENT_KINDS, 'estop', 'lockout', 'watchdog-fallback', 'dose-exhausted']);
   const logEvent = (e: SessionEvent): void => {
     if (warnKinds.has(e.kind) || (e.kind === 'command' && !e.ok)) logger.warn({ event: e }, e.kind);
@@ -88,13 +71,13 @@ export async function runCommand(argv: string[]): Promise<number> {
   const telemetryOn = config.telemetry.enabled && !values['no-mqtt'];
   let running: RunningTelemetry | null = null;
   let built: BuiltSession | null = null;
-  // [helper B] null until built: a command arriving before the session is refused, not a crash.
+  // Null until built: a command arriving before the session is refused, not a crash.
   if (telemetryOn) running = await startTelemetry(config, values.mqtt, () => built?.session ?? null, logger, { takeOver: values['take-over'] === true });
   const telemetry = running?.telemetry ?? null;
   try {
     built = await buildSession(
       config,
-      { configDir: dirname(resolve(values.config)), duration_s, speed: values.speed as 'realtime' | 'max' | undefined },
+      { configDir, duration_s, speed: values.speed as 'realtime' | 'max' | undefined },
       {
         onEvent: (e) => {
           logEvent(e);
@@ -114,26 +97,46 @@ export async function runCommand(argv: string[]): Promise<number> {
   const loop: BuiltSession = built;
   const { session, policy, governor, steps } = loop;
   const status = new StatusLine();
+  // Every start check has passed: only now may an existing trace be replaced.
+  const trace = values.trace ? new NdjsonWriter(values.trace) : null;
+  trace?.writeNow(sessionStartLine(config, values.config, new Date()));
   logger.info({ rig: config.rig.id, source: config.source.kind, policy: config.policy.kind, fs_Hz: built.fs_Hz, channels: built.channels, pacing: built.pacing, config: values.config }, 'session started');
 
   return await new Promise<number>((resolvePromise) => {
     let interrupts = 0;
     let silentTimer: NodeJS.Timeout | null = null;
-    const finish = (code: number, reason: string): void => {
+    let stoppedBy: string | null = null;
+    const finish = (code: number, reason: string, clean: boolean): void => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       if (silentTimer) clearInterval(silentTimer);
       status.end();
-      trace?.close();
       const summary = sessionSummary(session, loop.brain(), config);
-      if (values.summary) writeFileSync(values.summary, `${JSON.stringify(summary, null, 2)}\n`);
+      if (trace) {
+        trace.writeNow(sessionEndLine(summary.duration_s, reason, clean, session.takePendingEvents()));
+        trace.close();
+      }
       logger.info({ reason, summary, telemetryDropped: telemetry?.droppedCounts }, 'session ended');
-      // [helper B] the retained stim/status show the output off and how the session ended.
-      const closing = running ? running.close({ applied: governor.applied, reason, latched: governor.latched }) : Promise.resolve();
-      void closing.finally(() => {
+      void (async () => {
+        let exit = code;
+        if (values.summary) {
+          try {
+            await AtomicTextOutput.writeWith(values.summary, (out) => out.write(`${JSON.stringify(summary, null, 2)}\n`));
+          } catch (error) {
+            // Checked writable at start, so this is the machine (disk full), not the input.
+            process.stderr.write(`neuroloop: --summary ${values.summary}: could not be written (${(error as Error).message})\n`);
+            exit = 1;
+          }
+        }
+        // The retained stim/status show the output off and how the session ended.
+        await running?.close({ applied: governor.applied, reason, latched: governor.latched });
         logger.flush();
-        resolvePromise(code);
-      });
+        resolvePromise(exit);
+      })();
+    };
+    const endReason = (): string => {
+      if (stoppedBy !== null) return `stopped by ${stoppedBy}`;
+      return duration_s !== undefined && session.summary().duration_s >= duration_s - 1 / loop.fs_Hz ? 'duration reached' : 'end of data';
     };
     const subscription = steps.subscribe({
       next: (step) => {
@@ -148,19 +151,20 @@ export async function runCommand(argv: string[]): Promise<number> {
       error: (error: unknown) => {
         logger.error({ err: error }, 'session failed');
         process.stderr.write(`neuroloop: ${(error as Error).message}\n`);
-        finish(error instanceof InputError ? 2 : 1, 'error');
+        finish(error instanceof InputError ? 2 : 1, `error: ${(error as Error).message}`, false);
       },
-      complete: () => finish(0, session.stopping ? 'stopped' : 'end of data'),
+      complete: () => finish(0, endReason(), true),
     });
     function onSignal(signal: NodeJS.Signals): void {
       interrupts++;
       if (interrupts === 1) {
         logger.info({ signal }, 'stopping: ramping stimulation off through the governor');
+        stoppedBy = signal;
         session.requestStop();
       } else {
         session.estop(`second ${signal}`);
         subscription.unsubscribe();
-        finish(0, `${signal} (cut)`);
+        finish(0, `second ${signal}: stimulation cut`, false);
       }
     }
     process.on('SIGINT', onSignal);
@@ -173,4 +177,23 @@ export async function runCommand(argv: string[]): Promise<number> {
       }, 100);
     }
   });
+}
+
+/**
+ * Every file a run writes is checked before anything starts (exit 2, nothing touched): it
+ * can be written, and it is neither an input (the config, the CSV source) nor another
+ * output. The trace and the log are written in place (readable while running); the
+ * summary through a temporary file and a rename.
+ */
+function checkRunPaths(config: Config, configPath: string, configDir: string, trace: string | undefined, summary: string | undefined): void {
+  for (const [place, path] of [['--trace', trace], ['--summary', summary]] as const) {
+    if (path === '-') throw new InputError(`${place}: "-" (stdout) is taken by the live view; give a file path`);
+  }
+  const outputs: OutputPath[] = [];
+  if (trace !== undefined) outputs.push({ place: '--trace', path: trace, atomic: false });
+  if (summary !== undefined) outputs.push({ place: '--summary', path: summary, atomic: true });
+  if (config.logging.file !== undefined) outputs.push({ place: 'logging.file', path: config.logging.file, atomic: false });
+  const inputs: NamedPath[] = [{ place: '--config', path: configPath }];
+  if (config.source.kind === 'csv') inputs.push({ place: 'source.path', path: resolve(configDir, config.source.path) });
+  checkOutputPaths(outputs, inputs);
 }

@@ -1,12 +1,16 @@
 import type { Config } from '../config/schema.js';
 import type { ClosedLoopSession } from '../controller/session.js';
 import type { SyntheticBrain } from '../sim/syntheticBrain.js';
+import { roundFloats } from './roundFloats.js';
 
-/** The --summary file: the session's own account plus the simulator's ground truth. */
+/**
+ * The --summary file: the session's own account plus the simulator's ground truth. Floats
+ * are rounded to 6 significant digits (roundFloats); counts are exact.
+ */
 export function sessionSummary(session: ClosedLoopSession, brain: SyntheticBrain | null, config: Config) {
   const core = session.summary();
   const bursts = brain?.burstStatistics() ?? null;
-  return {
+  return roundFloats({
     duration_s: core.duration_s,
     frames: core.frames,
     validFrames: core.validFrames,
@@ -23,5 +27,5 @@ export function sessionSummary(session: ClosedLoopSession, brain: SyntheticBrain
     policy: config.policy.kind,
     seed: config.source.kind === 'sim' ? config.source.seed : null,
     rig: config.rig.id,
-  };
+  });
 }

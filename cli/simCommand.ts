@@ -3,25 +3,14 @@ import { simSourceSchema } from '../config/schema.js';
 import { loadConfigFile } from '../config/load.js';
 import { AtomicTextOutput } from '../drivers/atomicTextOutput.js';
 import { InputError } from '../drivers/inputError.js';
+import { checkOutputPaths, type NamedPath } from '../drivers/outputPaths.js';
+import { PLAUSIBLE } from '../drivers/plausibleRanges.js';
 import { SyntheticBrain } from '../sim/syntheticBrain.js';
 import { channelNames } from '../sim/syntheticSource.js';
-import { parseInteger, parsePositive } from './args.js';
+import { abandonOnSignal } from './abandonOnSignal.js';
+import { parseInRange, parseInteger, parsePositive } from './args.js';
 import { Progress } from './progress.js';
-
-export const SIM_HELP = `Usage: neuroloop sim --duration S [options]
-
-Writes synthetic LFP/EEG (DESIGN.md "Simulator") as a CSV that "neuroloop features"
-reads: t in seconds, then one column per channel in microvolts (rounded to 1e-6 uV).
-The same seed always gives the same file.
-
-Options:
-  --duration S       seconds of data (required)
-  --fs HZ            sample rate (default 250)
-  --channels N       number of channels (default 2)
-  --seed K           random seed, 0 to 4294967295 (default 1)
-  --config FILE      take the brain and plant parameters from a config's sim source
-  --out FILE         output CSV; "-" or absent: stdout
-`;
+import { SIM_HELP } from './helpTexts.js';
 
 const ROWS_PER_CHUNK = 4096;
 
@@ -43,9 +32,15 @@ export async function simCommand(argv: string[]): Promise<number> {
     process.stdout.write(SIM_HELP);
     return 0;
   }
-  if (positionals.length > 0) throw new InputError(`sim: unexpected argument "${positionals[0]}"\n\n${SIM_HELP}`);
-  const duration_s = parsePositive('--duration', values.duration);
-  if (duration_s === undefined) throw new InputError(`sim: --duration S is required\n\n${SIM_HELP}`);
+  if (positionals.length > 0) throw new InputError(`sim: unexpected argument "${positionals[0]}" (neuroloop sim --help)`);
+  const duration_s = parsePositive('--duration', values.duration, PLAUSIBLE.duration_s.max);
+  if (duration_s === undefined) throw new InputError('sim: --duration S is required (e.g. --duration 60; neuroloop sim --help)');
+  const fsArg = parseInRange('--fs', values.fs, PLAUSIBLE.fs_Hz.min, PLAUSIBLE.fs_Hz.max, 'Hz');
+  const channelsArg = parseInteger('--channels', values.channels, PLAUSIBLE.channels.min, PLAUSIBLE.channels.max);
+  const seedArg = parseInteger('--seed', values.seed, PLAUSIBLE.seed.min, PLAUSIBLE.seed.max);
+  const outPath = values.out ?? '-';
+  const inputs: NamedPath[] = values.config === undefined ? [] : [{ place: '--config', path: values.config }];
+  checkOutputPaths([{ place: '--out', path: outPath, atomic: true }], inputs);
 
   let base = simSourceSchema.parse({ kind: 'sim' });
   if (values.config !== undefined) {
@@ -53,17 +48,18 @@ export async function simCommand(argv: string[]): Promise<number> {
     if (config.source.kind !== 'sim') throw new InputError(`--config ${values.config}: source.kind is "${config.source.kind}", expected "sim"`);
     base = config.source;
   }
-  const fs_Hz = parsePositive('--fs', values.fs) ?? base.fs_Hz;
-  const channels = parseInteger('--channels', values.channels, 1, 256) ?? base.channels;
-  const seed = parseInteger('--seed', values.seed, 0, 2 ** 32 - 1) ?? base.seed;
+  const fs_Hz = fsArg ?? base.fs_Hz;
+  const channels = channelsArg ?? base.channels;
+  const seed = seedArg ?? base.seed;
   const total = Math.round(duration_s * fs_Hz);
   if (total < 1) throw new InputError(`--duration ${duration_s} at --fs ${fs_Hz} gives no sample`);
 
   const brain = new SyntheticBrain({ fs_Hz, channels, seed, brain: base.brain, plant: base.plant });
   const buffers = Array.from({ length: channels }, () => new Float64Array(ROWS_PER_CHUNK));
+  abandonOnSignal('sim');
   const progress = new Progress('sim');
   try {
-    await AtomicTextOutput.writeWith(values.out ?? '-', async (out) => {
+    await AtomicTextOutput.writeWith(outPath, async (out) => {
       await out.write(`t,${channelNames(channels).join(',')}\n`);
       for (let done = 0; done < total; ) {
         const n = Math.min(ROWS_PER_CHUNK, total - done);

@@ -15,12 +15,19 @@ export class StatusLine {
   private readonly tty: boolean;
   private lastDraw_ms = Number.NEGATIVE_INFINITY;
   private lastPrinted_s = Number.NEGATIVE_INFINITY;
+  private closed = false;
 
   constructor(private readonly out: NodeJS.WriteStream = process.stdout) {
     this.tty = out.isTTY === true;
+    // `run | head`: the reader leaving must not stop the session (stimulation keeps its
+    // orderly end); the view just goes quiet.
+    out.on('error', () => {
+      this.closed = true;
+    });
   }
 
   show(step: SessionStep, context: StatusContext): void {
+    if (this.closed) return;
     if (this.tty) {
       const now = performance.now();
       if (now - this.lastDraw_ms < 100) return;
@@ -33,7 +40,7 @@ export class StatusLine {
   }
 
   end(): void {
-    if (this.tty) this.out.write('\n');
+    if (this.tty && !this.closed) this.out.write('\n');
   }
 }
 

@@ -1,28 +1,61 @@
+import { statSync, unlinkSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { OutputClosedError } from './outputClosedError.js';
+
+/** Temporary files being written right now, so that a signal handler can remove them. */
+const liveTemporaries = new Set<string>();
+
+/** Bytes gathered before a write: few large writes, bounded memory. */
+const CHUNK_CHARS = 1 << 16;
 
 /**
- * Text output that appears whole or not at all. To a file: written to a temporary file
- * beside it and renamed over it on `commit`, removed on `abort`, so a failed command leaves
- * no partial file. To stdout (`-`): held in memory and printed on `commit`, for the same
- * reason. Writes are batched into large chunks.
+ * Text output of a command that ends (features, sim, a run's summary).
+ *
+ * To a file: written to a temporary file beside it and renamed over it on `commit`, removed
+ * on `abort` (and by `removeTemporariesNow` on a signal), so the file appears whole or not
+ * at all and a failed command leaves the previous file as it was. A FIFO or a device
+ * (/dev/null) is written directly: it cannot be renamed over.
+ *
+ * To stdout (`-`): streamed in chunks, waiting for 'drain' when the reader is slower, so
+ * memory stays bounded however long the output. A reader that goes away (`| head`) ends the
+ * command with OutputClosedError. What was streamed before a failure stays printed: the
+ * exit code tells the reader.
  */
 export class AtomicTextOutput {
   private readonly target: string;
   private handle: FileHandle | null = null;
-  private readonly tempPath: string;
+  private tempPath: string | null = null;
   private pending: string[] = [];
   private pendingLength = 0;
-  private readonly held: string[] = [];
+  private stdoutError: NodeJS.ErrnoException | null = null;
+  private readonly onStdoutError = (error: NodeJS.ErrnoException): void => {
+    this.stdoutError = error;
+  };
 
   private constructor(target: string) {
     this.target = target;
-    this.tempPath = join(dirname(target), `.${basename(target)}.tmp-${process.pid}`);
   }
 
   static async create(target: string): Promise<AtomicTextOutput> {
     const out = new AtomicTextOutput(target);
-    if (target !== '-') out.handle = await open(out.tempPath, 'w');
+    if (target === '-') {
+      process.stdout.on('error', out.onStdoutError);
+      return out;
+    }
+    if (isSpecialFile(target)) {
+      out.handle = await open(target, 'w');
+      return out;
+    }
+    const tempPath = join(dirname(target), `.${basename(target)}.tmp-${process.pid}`);
+    liveTemporaries.add(tempPath);
+    try {
+      out.handle = await open(tempPath, 'w');
+    } catch (error) {
+      liveTemporaries.delete(tempPath);
+      throw error;
+    }
+    out.tempPath = tempPath;
     return out;
   }
 
@@ -38,45 +71,102 @@ export class AtomicTextOutput {
     await out.commit();
   }
 
+  /**
+   * Removes every temporary file still being written, synchronously: for a SIGINT or
+   * SIGTERM handler that exits right after.
+   */
+  static removeTemporariesNow(): void {
+    for (const path of liveTemporaries) {
+      try {
+        unlinkSync(path);
+      } catch {
+        // Already gone (committed or aborted meanwhile): nothing to clean.
+      }
+    }
+    liveTemporaries.clear();
+  }
+
   get toStdout(): boolean {
     return this.target === '-';
   }
 
   async write(text: string): Promise<void> {
-    if (this.toStdout) {
-      this.held.push(text);
-      return;
-    }
     this.pending.push(text);
     this.pendingLength += text.length;
-    if (this.pendingLength >= 1 << 16) await this.flush();
+    if (this.pendingLength >= CHUNK_CHARS) await this.flush();
   }
 
   private async flush(): Promise<void> {
-    if (this.handle === null || this.pending.length === 0) return;
+    if (this.pending.length === 0) return;
     const chunk = this.pending.join('');
     this.pending = [];
     this.pendingLength = 0;
-    await this.handle.write(chunk);
+    if (this.toStdout) await this.writeStdout(chunk);
+    else await this.handle?.write(chunk);
+  }
+
+  private async writeStdout(chunk: string): Promise<void> {
+    this.throwIfStdoutClosed();
+    if (process.stdout.write(chunk)) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        process.stdout.off('drain', done);
+        process.stdout.off('error', done);
+        process.stdout.off('close', done);
+        resolve();
+      };
+      process.stdout.on('drain', done);
+      process.stdout.on('error', done);
+      process.stdout.on('close', done);
+    });
+    this.throwIfStdoutClosed();
+  }
+
+  private throwIfStdoutClosed(): void {
+    const error = this.stdoutError;
+    if (error === null) return;
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') throw new OutputClosedError();
+    throw error;
   }
 
   async commit(): Promise<void> {
+    await this.flush();
     if (this.toStdout) {
-      const text = this.held.join('');
-      await new Promise<void>((resolve, reject) => process.stdout.write(text, (error) => (error ? reject(error) : resolve())));
+      // Wait until what was written has left the process, then stop listening.
+      await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+      process.stdout.off('error', this.onStdoutError);
+      this.throwIfStdoutClosed();
       return;
     }
-    await this.flush();
     await this.handle?.close();
     this.handle = null;
-    await rename(this.tempPath, this.target);
+    if (this.tempPath !== null) {
+      await rename(this.tempPath, this.target);
+      liveTemporaries.delete(this.tempPath);
+    }
   }
 
   async abort(): Promise<void> {
+    this.pending = [];
+    this.pendingLength = 0;
+    if (this.toStdout) process.stdout.off('error', this.onStdoutError);
     if (this.handle !== null) {
       await this.handle.close().catch(() => undefined);
       this.handle = null;
     }
-    if (!this.toStdout) await unlink(this.tempPath).catch(() => undefined);
+    if (this.tempPath !== null) {
+      await unlink(this.tempPath).catch(() => undefined);
+      liveTemporaries.delete(this.tempPath);
+    }
+  }
+}
+
+/** A FIFO or a device: written in place, never renamed over. */
+function isSpecialFile(path: string): boolean {
+  try {
+    const stats = statSync(path);
+    return !stats.isFile();
+  } catch {
+    return false;
   }
 }

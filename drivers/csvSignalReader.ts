@@ -2,6 +2,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { SampleBlock } from '../signals/sampleBlock.js';
 import { InputError } from './inputError.js';
+import { PLAUSIBLE } from './plausibleRanges.js';
 
 export interface CsvSignalOptions {
   /** Sample rate; required when the file has no `t` column, checked against it when it has. */
@@ -73,8 +74,14 @@ export async function openCsvSignal(path: string, options: CsvSignalOptions = {}
     }
     for (let i = 0; i < width; i++) {
       const cell = cells[i].trim();
-      if (NUMBER.test(cell)) row[i] = Number(cell);
-      else if (i > 0 || !hasTime ? /^nan$/i.test(cell) : false) row[i] = Number.NaN;
+      if (NUMBER.test(cell)) {
+        const value = Number(cell);
+        // 1e400 matches the pattern but is Infinity: a corrupt cell, not a sample.
+        if (!Number.isFinite(value)) {
+          throw new InputError(`${path}: line ${lineNumber}, column ${i + 1} (${header[i]}): expected a finite number, got "${cell.slice(0, 40)}"`);
+        }
+        row[i] = value;
+      } else if (i > 0 || !hasTime ? /^nan$/i.test(cell) : false) row[i] = Number.NaN;
       else {
         throw new InputError(`${path}: line ${lineNumber}, column ${i + 1} (${header[i]}): expected a number, got "${cell.slice(0, 40)}"`);
       }
@@ -100,6 +107,9 @@ export async function openCsvSignal(path: string, options: CsvSignalOptions = {}
     }
     const chosen = options.fs_Hz ?? inferred;
     if (chosen === undefined) throw new InputError(`${path}: one data row is not enough to infer the sample rate from the t column; give --fs`);
+    if (chosen < PLAUSIBLE.fs_Hz.min || chosen > PLAUSIBLE.fs_Hz.max) {
+      throw new InputError(`${path}: column 1 (t): the rows give a sample rate of ${chosen} Hz, expected one from ${PLAUSIBLE.fs_Hz.min} to ${PLAUSIBLE.fs_Hz.max} Hz (is t in seconds?)`);
+    }
     fs_Hz = chosen;
   } else {
     if (options.fs_Hz === undefined) throw new InputError(`${path}: the file has no t column, so the sample rate must be given (--fs HZ)`);
@@ -146,6 +156,12 @@ export async function openCsvSignal(path: string, options: CsvSignalOptions = {}
         }
       }
       if (index > expected) {
+        const gap = index - expected;
+        if (gap > PLAUSIBLE.gap_samples.max || gap / fs_Hz > PLAUSIBLE.gap_s.max) {
+          throw new InputError(
+            `${path}: line ${lineNumber}, column 1 (t): ${values[0]} s jumps ${(gap / fs_Hz).toPrecision(6)} s past the previous row; a gap may be at most ${PLAUSIBLE.gap_s.max / 3600} h and ${PLAUSIBLE.gap_samples.max} samples`,
+          );
+        }
         // A gap in t: end the block, the next starts after the jump.
         if (fill > 0) yield flush();
         firstIndex = index;

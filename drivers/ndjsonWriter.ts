@@ -1,18 +1,26 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 
 /**
- * Appends JSON lines to a file, flushing at least every `flushEvery_ms` of the caller's
- * clock (data time) or 64 KiB, so a crash loses at most about that much. Synchronous
- * writes: a trace line is small and its order must never change.
+ * Appends JSON lines to a file, written under its final name so that it can be read while
+ * the program runs and after a crash. Lines are flushed whole, at least every
+ * `flushEvery_ms` of the caller's clock (data time, which runs far ahead of the host clock
+ * at --speed max) AND of host time (a timer, for a live source that goes quiet), or every
+ * 64 KiB: a SIGKILL loses at most about a second and never leaves half a line. Synchronous
+ * writes: a line is small and the order must never change.
  */
 export class NdjsonWriter {
   private readonly fd: number;
   private pending: string[] = [];
   private pendingBytes = 0;
   private lastFlush_ms = Number.NEGATIVE_INFINITY;
+  private readonly timer: NodeJS.Timeout;
+  private closed = false;
 
   constructor(readonly path: string, private readonly flushEvery_ms = 1000) {
     this.fd = openSync(path, 'w');
+    this.timer = setInterval(() => this.flush(), flushEvery_ms);
+    // The timer alone must not keep the process alive.
+    this.timer.unref();
   }
 
   /** `JSON.stringify` turns NaN and Infinity into null, which is what the trace wants. */
@@ -26,15 +34,24 @@ export class NdjsonWriter {
     }
   }
 
+  /** A line that must be on disk at once (a header, the last line). */
+  writeNow(record: unknown): void {
+    this.pending.push(`${JSON.stringify(record)}\n`);
+    this.flush();
+  }
+
   flush(): void {
-    if (this.pending.length === 0) return;
+    if (this.closed || this.pending.length === 0) return;
     writeSync(this.fd, this.pending.join(''));
     this.pending = [];
     this.pendingBytes = 0;
   }
 
   close(): void {
+    if (this.closed) return;
+    clearInterval(this.timer);
     this.flush();
+    this.closed = true;
     closeSync(this.fd);
   }
 }

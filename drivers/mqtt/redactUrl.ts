@@ -1,10 +1,11 @@
 /**
  * A broker URL fit to print: the password of `scheme://user:password@host` replaced by
  * `***`. Every place that shows a URL (log lines, errors, the stderr announcement) goes
- * through here, so a password typed into --mqtt is never written anywhere.
+ * through here, so a password typed into --mqtt is never written anywhere. It also works
+ * on text that is not a valid URL (a mistyped --mqtt is echoed in its error message).
  */
 export function redactUrl(url: string): string {
-  return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/[^:@/\s]*):[^/\s]*@/, '$1:***@');
+  return url.replace(/(\/\/[^:@/\s]*):[^/\s]*@/g, '$1:***@');
 }
 
 /** The password of a URL, if it carries one (to scrub it from text we did not write, like a library's error message). */

@@ -64,7 +64,7 @@ describe('neuroloop features: bad input', () => {
     { name: 'no t column and no --fs', csv: 'a,b\n1,2\n', message: /no t column, so the sample rate must be given \(--fs HZ\)/ },
     { name: '--fs contradicting the t column', csv: 't,a\n0,1\n0.004,2\n0.008,3\n', args: ['--fs', '500'], message: /--fs 500 disagrees with the t column .* 250 Hz/ },
     { name: 'time going back', csv: 't,a\n0,1\n0.004,2\n0.008,3\n0.004,3\n', args: ['--window', '2'], message: /line 5, column 1 \(t\)/ },
-    { name: 'a bad --window', csv: 't,a\n0,1\n', args: ['--window', '1.5'], message: /--window: expected a whole number from 2 upward, got "1.5"/ },
+    { name: 'a bad --window', csv: 't,a\n0,1\n', args: ['--window', '1.5'], message: /--window: expected a whole number from 2 to 1048576, got "1.5"/ },
     { name: 'an unknown option', csv: 't,a\n0,1\n', args: ['--windw', '4'], message: /Unknown option '--windw'/ },
   ];
   it.each(cases.map((c) => [c.name, c] as const))('%s: exit 2, the place named, no output file left', async (_name, c) => {

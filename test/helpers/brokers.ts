@@ -1,3 +1,4 @@
+import { systemTool } from './systemTool.js';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, readdirSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect, createServer } from 'node:net';
@@ -76,7 +77,7 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Te
     port,
     url: `${options.scheme ?? 'mqtt'}://127.0.0.1:${port}`,
     start: async () => {
-      child = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+      child = spawn(systemTool('mosquitto'), ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
       let stderr = '';
       child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr += d));
       child.once('exit', (code) => {
@@ -155,7 +156,7 @@ export class Recorder {
 /** Self-signed CA and a server certificate for 127.0.0.1 / localhost, made with openssl. */
 export function makeCertificates(dir: string): { ca: string; cert: string; key: string } {
   const run = (args: string[]): void => {
-    execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+    execFileSync(systemTool('openssl'), args, { cwd: dir, stdio: 'ignore' });
   };
   run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=neuroloop test CA']);
   run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost']);

@@ -1,3 +1,4 @@
+import { systemTool } from '../helpers/systemTool.js';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,9 +21,9 @@ describe('mosquitto with a password file and an ACL', () => {
     const broker = await startMosquitto({
       listener: (port, dir) => {
         const passwords = join(dir, 'passwords');
-        execFileSync('mosquitto_passwd', ['-b', '-c', passwords, 'rig1', 'rig-secret']);
-        execFileSync('mosquitto_passwd', ['-b', passwords, 'operator', 'op-secret']);
-        execFileSync('mosquitto_passwd', ['-b', passwords, 'viewer', 'view-secret']);
+        execFileSync(systemTool('mosquitto_passwd'), ['-b', '-c', passwords, 'rig1', 'rig-secret']);
+        execFileSync(systemTool('mosquitto_passwd'), ['-b', passwords, 'operator', 'op-secret']);
+        execFileSync(systemTool('mosquitto_passwd'), ['-b', passwords, 'viewer', 'view-secret']);
         const acl = join(dir, 'acl');
         writeFileSync(
           acl,

@@ -1,3 +1,4 @@
+import { systemTool } from '../helpers/systemTool.js';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ describe('a password in the --mqtt URL is written nowhere', () => {
     broker = await startMosquitto({
       listener: (port, dir) => {
         const passwords = join(dir, 'passwords');
-        execFileSync('mosquitto_passwd', ['-b', '-c', passwords, 'rig1', SECRET]);
+        execFileSync(systemTool('mosquitto_passwd'), ['-b', '-c', passwords, 'rig1', SECRET]);
         return `listener ${port} 127.0.0.1\nallow_anonymous false\npassword_file ${passwords}\n`;
       },
     });

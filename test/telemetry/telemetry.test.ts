@@ -85,7 +85,8 @@ for (const start of [startMosquitto, startAedes]) {
       await second.waitFor('/stim');
       expect(await cli.exited).toBe(0);
       // Every frame is in the trace, in order, a hop apart: the loop went on through the outage.
-      const lines = readFileSync(trace, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { index: number });
+      // Step lines only: the trace begins with a session-start line and ends with a session-end line.
+      const lines = readFileSync(trace, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { index: number; kind?: string }).filter((l) => l.kind === undefined);
       expect(lines).toHaveLength((2250 - 125) / 25 + 1);
       lines.forEach((l, i) => expect(l.index).toBe(125 + 25 * i));
       await second.close();
@@ -168,7 +169,8 @@ for (const start of [startMosquitto, startAedes]) {
       const elapsed_s = (Date.now() - startedAt) / 1000;
       // 6 s of data in real time: the run ends on time (start-up and shutdown included).
       expect(elapsed_s).toBeLessThan(10);
-      const lines = readFileSync(trace, 'utf8').trimEnd().split('\n');
+      // Between the session-start and session-end lines: one step line per frame.
+      const lines = readFileSync(trace, 'utf8').trimEnd().split('\n').slice(1, -1);
       expect(lines).toHaveLength((1500 - 125) / 25 + 1);
       await sleep(500);
       const acks = watcher.json<{ ok: boolean; error?: string }>('/cmd/ack');

@@ -1,0 +1,97 @@
+/**
+ * Every --help text, in a module that imports nothing: `neuroloop --help` and a command's
+ * --help load this and not the command (rxjs, pino, mqtt, zod stay unloaded).
+ */
+
+export const MAIN_HELP = `neuroloop: closed-loop neuromodulation controller
+
+Usage: neuroloop <command> [options]     (neuroloop <command> --help for details)
+
+Commands:
+  run --config FILE       run a session (simulated, live or replayed)
+  features INPUT.csv      band power of a recorded signal, one row per window
+  sim --duration S        write synthetic LFP/EEG as CSV
+  config check FILE       validate a config file
+  config schema           print the config's JSON Schema
+
+Exit codes: 0 success, 2 bad input (config, file, arguments), 1 internal failure,
+130 / 143 features or sim interrupted by SIGINT / SIGTERM (nothing written).
+`;
+
+export const RUN_HELP = `Usage: neuroloop run --config FILE [options]
+
+Runs the closed loop: source -> filters -> band power -> biomarker -> policy -> safety
+governor -> stimulator, driven by data time, with a one-line live view.
+Ctrl+C (SIGINT) or SIGTERM ramps stimulation off through the governor, ends the trace,
+writes the summary and exits 0 (a second signal cuts stimulation at once).
+Every output path is checked before the session starts: a bad one is exit 2 and no
+file is touched.
+
+Options:
+  --config FILE          config (YAML or JSON); see config/examples/
+  --duration S           stop after S seconds of data, up to 604800 (7 days)
+                         (default: until Ctrl+C)
+  --speed realtime|max   pacing of a simulated or file source (default: from the config)
+  --seed K               shorthand for --set source.seed=K
+  --set KEY=VALUE        override any config key by its dotted path (repeatable),
+                         validated like the file: --set policy.upperThreshold=1.5
+  --trace FILE.ndjson    JSON lines, readable while running and after a crash: first
+                         {"kind":"session-start",...}, then one line per feature frame
+                         (request, applied, events), last {"kind":"session-end",...};
+                         a trace without that last line did not end cleanly
+  --summary FILE.json    what the session did (duration, stimulation, energy, bursts;
+                         floats to 6 significant digits), written whole at the end
+  --log-format F         auto (default: readable on a terminal, JSON otherwise),
+                         pretty or json; a logging.file always gets JSON
+  --mqtt URL             telemetry to this broker (mqtt://, mqtts://, ws://, wss://)
+  --no-mqtt              no telemetry (default: telemetry.mqtt.url, else an embedded
+                         broker on 127.0.0.1:1883)
+  --take-over            start even if the broker shows this rig.id online in another
+                         session (default: refuse, exit 2)
+`;
+
+export const FEATURES_HELP = `Usage: neuroloop features INPUT.csv [options]
+
+Band power of a recorded signal, one row per window (Welch PSD, DESIGN.md "Band power").
+
+INPUT is a CSV: first line channel names (optionally "t" first, in seconds, from which
+the sample rate is inferred), then one row per sample in microvolts.
+
+Options:
+  --fs HZ            sample rate, 1 to 100000 (required without a t column)
+  --window N         samples per window, 2 to 1048576 (default 256)
+  --hop N            samples between window ends, 1 to 1048576 (default window/4)
+  --segment N        Welch segment length, 2 to --window (default window; 50 % overlap)
+  --bands LIST       name=lo:hi,... in Hz, half-open [lo, hi)
+                     (default delta=1:4,theta=4:8,alpha=8:13,beta=13:30,gamma=30:45)
+  --out FILE         output CSV, written whole or not at all; "-" or absent: stdout
+                     (streamed)
+
+A gap in the t column of up to 24 h (and 1e7 samples) makes the windows over it NaN.
+Interrupted (SIGINT, SIGTERM): nothing is written, exit 130 / 143.
+
+Output columns: end_sample,t_s,<channel>.<band>,...  band power in uV^2.
+`;
+
+export const SIM_HELP = `Usage: neuroloop sim --duration S [options]
+
+Writes synthetic LFP/EEG (DESIGN.md "Simulator") as a CSV that "neuroloop features"
+reads: t in seconds, then one column per channel in microvolts (rounded to 1e-6 uV).
+The same seed always gives the same file.
+
+Options:
+  --duration S       seconds of data, up to 604800 (7 days) (required)
+  --fs HZ            sample rate, 1 to 100000 (default 250)
+  --channels N       number of channels, 1 to 256 (default 2)
+  --seed K           random seed, 0 to 4294967295 (default 1)
+  --config FILE      take the brain and plant parameters from a config's sim source
+  --out FILE         output CSV, written whole or not at all; "-" or absent: stdout
+                     (streamed)
+
+Interrupted (SIGINT, SIGTERM): nothing is written, exit 130 / 143.
+`;
+
+export const CONFIG_HELP = `Usage:
+  neuroloop config check FILE     validate a config (YAML or JSON); lists every problem by path
+  neuroloop config schema         print the JSON Schema of the config file (for editors)
+`;
