@@ -52,7 +52,7 @@ Options:
 
 export const FEATURES_HELP = `Usage: neuroloop features INPUT.csv [options]
 
-Band power of a recorded signal, one row per window (Welch PSD, DESIGN.md "Band power").
+Band power of a recorded signal, one row per window (Welch PSD, docs/design.md "Band power").
 
 INPUT is a CSV: first line channel names (optionally "t" first, in seconds, from which
 the sample rate is inferred), then one row per sample in microvolts.
@@ -75,7 +75,7 @@ Output columns: end_sample,t_s,<channel>.<band>,...  band power in uV^2.
 
 export const SIM_HELP = `Usage: neuroloop sim --duration S [options]
 
-Writes synthetic LFP/EEG (DESIGN.md "Simulator") as a CSV that "neuroloop features"
+Writes synthetic LFP/EEG (docs/design.md "Simulator") as a CSV that "neuroloop features"
 reads: t in seconds, then one column per channel in microvolts (rounded to 1e-6 uV).
 The same seed always gives the same file.
 

@@ -35,12 +35,14 @@ export interface TelemetryStartOptions {
 
 /** The `final` of the last status, from how finish ended the session. A latch at the end says estop or fault. */
 export function finalState(ending: TelemetryEnding): FinalState {
-  if (ending.reason === 'error') return 'error';
+  // The reasons runCommand gives: `error: ...`, `second SIGINT: stimulation cut`,
+  // `stopped by SIGINT`, `end of data`, `duration reached`.
+  if (ending.reason.startsWith('error')) return 'error';
   // A second Ctrl+C e-stops (and latches) by design: it is a cut, not an operator's e-stop.
-  if (ending.reason.endsWith('(cut)')) return 'cut';
+  if (ending.reason.endsWith('stimulation cut')) return 'cut';
   if (ending.latched === 'estop') return 'estop';
   if (ending.latched !== null) return 'fault';
-  if (ending.reason === 'stopped') return 'stopped';
+  if (ending.reason.startsWith('stopped')) return 'stopped';
   return 'end of data';
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * limits: the hard safety limits of DESIGN.md (Safety governor). Read from the config file
+ * limits: the hard safety limits of docs/design.md (Safety governor). Read from the config file
  * at start-up and frozen; no command can change them. Without this section nothing can
  * be stimulated: the default amplitude maximum is 0 mA.
  */

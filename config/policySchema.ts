@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * policy: what the biomarker asks for (DESIGN.md, Policies). A discriminated union on
+ * policy: what the biomarker asks for (docs/design.md, Policies). A discriminated union on
  * `kind`. Amplitudes here are requests: the safety governor clamps them to `limits`.
  */
 const ms = z.number().finite().min(0);
@@ -79,7 +79,7 @@ export const proportionalPolicySchema = z
 
 export const policySchema = z
   .discriminatedUnion('kind', [offPolicySchema, openLoopPolicySchema, thresholdPolicySchema, dualThresholdPolicySchema, proportionalPolicySchema])
-  .describe('What the biomarker asks for (DESIGN.md, Policies).');
+  .describe('What the biomarker asks for (docs/design.md, Policies).');
 
 export type PolicyConfig = z.output<typeof policySchema>;
 export type OpenLoopPolicyConfig = z.output<typeof openLoopPolicySchema>;

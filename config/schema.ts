@@ -42,7 +42,7 @@ export const simBrainSchema = z
     saturation_ms: positive('ms').default(80),
     channelGainSpread: z.number().min(0).max(1).default(0.3).describe('How much rhythms differ between channels.'),
   })
-  .describe('The synthetic brain behind the simulator (DESIGN.md, Simulator).');
+  .describe('The synthetic brain behind the simulator (docs/design.md, Simulator).');
 
 export const simPlantSchema = z
   .strictObject({
@@ -119,7 +119,7 @@ export const biomarkerSchema = z
     average_frames: count(1, 10_000).default(1).describe('Moving average over the last K frames.'),
     baseline_s: z.number().finite().min(0).default(0).describe('z-score against the first S seconds (0: off).'),
   })
-  .describe('Weighted sum of band powers (DESIGN.md, Biomarker).');
+  .describe('Weighted sum of band powers (docs/design.md, Biomarker).');
 
 const bandName = /^[A-Za-z][A-Za-z0-9_]*$/;
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * telemetry: MQTT (DESIGN.md, Telemetry). With no `mqtt.url`, an embedded broker (aedes)
+ * telemetry: MQTT (docs/design.md, Telemetry). With no `mqtt.url`, an embedded broker (aedes)
  * serves 127.0.0.1; `enabled: false` (or `neuroloop run --no-mqtt`) turns it all off.
  */
 const range = z

@@ -1,6 +1,6 @@
 /**
  * The largest charge per phase, in microcoulombs, that an electrode of `area_cm2` may
- * carry under both limits of DESIGN.md: charge density D = Q / A <= maxDensity, and the
+ * carry under both limits of docs/design.md: charge density D = Q / A <= maxDensity, and the
  * Shannon criterion log10(D) <= k - log10(Q), i.e. Q^2 <= 10^k * A.
  * (R. V. Shannon, "A model of safe levels for electrical stimulation", IEEE Trans Biomed
  * Eng 39(4), 1992; k = 1.75 is the value commonly used for DBS.)

@@ -68,7 +68,7 @@ export function clip(text: string, max = MAX_ECHO_CHARS): string {
 }
 
 /**
- * Decides on one command (DESIGN.md, Telemetry). Pure but for the time passed in (host
+ * Decides on one command (docs/design.md, Telemetry). Pure but for the time passed in (host
  * milliseconds), so it is tested without a broker. Hard limits are not reachable from
  * here: nothing in a command touches the governor's configuration.
  *

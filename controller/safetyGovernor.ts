@@ -20,7 +20,7 @@ export interface DoseDelivered {
 const CHARGE_SLACK = 1 + 1e-9;
 
 /**
- * The safety governor of DESIGN.md: the only path from a policy or a command to a
+ * The safety governor of docs/design.md: the only path from a policy or a command to a
  * stimulator. Its limits are copied and frozen at construction; nothing changes them later.
  * Time is the data time of the ticks (session seconds), so replays decide identically.
  *

@@ -68,7 +68,7 @@ export interface SessionStep {
   readonly bandPower: Readonly<Record<string, Float64Array>>;
 }
 
-/** The trace line of a step (DESIGN.md, Session trace): the step without its band powers. */
+/** The trace line of a step (docs/design.md, Session trace): the step without its band powers. */
 export function traceRecord(step: SessionStep): Omit<SessionStep, 'bandPower'> {
   return { index: step.index, t_s: step.t_s, biomarker: step.biomarker, valid: step.valid, requested: step.requested, applied: step.applied, events: step.events };
 }
@@ -104,7 +104,7 @@ const WARM_UP_REASONS: ReadonlySet<string> = new Set(['averaging', 'baseline']);
 
 /**
  * The closed loop: source -> filters -> band power -> biomarker -> policy -> governor ->
- * stimulator, one RxJS pipeline driven by data time (DESIGN.md). Pure: no clock, no I/O
+ * stimulator, one RxJS pipeline driven by data time (docs/design.md). Pure: no clock, no I/O
  * but the ports it is given, so a replay at any speed makes the same decisions.
  *
  * Stopping (`requestStop`) asks for off through the governor, so stimulation ramps down

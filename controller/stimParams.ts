@@ -1,4 +1,4 @@
-/** DESIGN.md StimParams: what a stimulator is asked to deliver. Units in the names. */
+/** docs/design.md StimParams: what a stimulator is asked to deliver. Units in the names. */
 export interface StimParams {
   readonly enabled: boolean;
   readonly amplitude_mA: number;

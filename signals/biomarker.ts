@@ -1,9 +1,9 @@
 /**
- * The biomarker of DESIGN.md: a weighted sum of band powers (a linear discriminant),
+ * The biomarker of docs/design.md: a weighted sum of band powers (a linear discriminant),
  * then optionally log10, a moving average over the last K values, and a z-score against
  * a baseline period at session start. Pure and allocation-free per frame.
  *
- * Order of operations (decided here, recorded in DESIGN.md):
+ * Order of operations (decided here, recorded in docs/design.md):
  *   linear  = scale * (sum_i weight_i * P[channel_i][band_i] - offset)
  *   value   = log10 ? log10(linear) : linear          (linear <= 0 with log10: invalid)
  *   average = mean of the last K valid values           (invalid until K are collected)

@@ -20,7 +20,7 @@ export interface FeatureExtractorOptions {
   readonly biomarker?: BiomarkerSpec | null;
 }
 
-/** DESIGN.md FeatureFrame. */
+/** docs/design.md FeatureFrame. */
 export interface FeatureFrame {
   /** Exclusive end sample index of the window. */
   readonly index: number;

@@ -1,5 +1,5 @@
 /**
- * The unit of signal that flows through neuroloop (DESIGN.md, Data contracts).
+ * The unit of signal that flows through neuroloop (docs/design.md, Data contracts).
  *
  * `data[c][i]` is channel `c` at session sample index `firstIndex + i`, in microvolts.
  * Live sources (ADC, simulator) carry Float32Array, which holds a 24-bit ADC code exactly.

@@ -1,7 +1,7 @@
 import { RealDft } from './realDft.js';
 
 /**
- * Welch power spectral density exactly as DESIGN.md (Band power) defines it: periodic Hann
+ * Welch power spectral density exactly as docs/design.md (Band power) defines it: periodic Hann
  * segments of `segment` samples, 50 % overlap (step = segment - floor(segment / 2)),
  * constant detrend per segment, one-sided density scaling 2|X_k|^2 / (fs * sum(w^2)) with
  * DC and Nyquist not doubled, averaged over the segments that fit in the data.

@@ -71,7 +71,7 @@ const BURST_EDGE_MS = 60;
 const SPIKE_MS = 12;
 
 /**
- * A seeded synthetic LFP/EEG (DESIGN.md, Simulator): 1/f background per channel, an
+ * A seeded synthetic LFP/EEG (docs/design.md, Simulator): 1/f background per channel, an
  * alpha rhythm with slow amplitude drift, beta (~20 Hz) bursts with Poisson onsets and
  * log-normal durations shared by all channels (with per-channel gains), line noise,
  * occasional spikes and saturation episodes, all clipped at the front end's range.

@@ -10,7 +10,7 @@ export interface PolicyFrame {
 
 /**
  * A policy: a pure function of (frame, its own state) to a requested StimParams
- * (DESIGN.md, Policies). The state lives inside the object; `step` reads no clock, only
+ * (docs/design.md, Policies). The state lives inside the object; `step` reads no clock, only
  * the frame's data time, so a replay makes the same requests.
  */
 export interface Policy {

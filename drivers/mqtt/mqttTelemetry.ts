@@ -49,7 +49,7 @@ const sizeOf = (item: Outgoing): number =>
   MESSAGE_OVERHEAD_BYTES + item.topic.length + (typeof item.payload === 'string' ? Buffer.byteLength(item.payload) : item.payload.byteLength);
 
 /**
- * Telemetry and commands over MQTT (DESIGN.md, Telemetry). The loop hands it steps,
+ * Telemetry and commands over MQTT (docs/design.md, Telemetry). The loop hands it steps,
  * events and blocks and never waits for it: a broker that is down, goes away or restarts
  * only fills a queue bounded in messages and in bytes (oldest dropped, counted in
  * status.dropped), MQTT.js's own offline queues are off, and what is handed to MQTT.js

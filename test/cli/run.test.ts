@@ -79,9 +79,9 @@ describe('neuroloop run (closed loop)', () => {
     const syntax = await runCli(['run', '--no-mqtt', '--config', 'config/examples/sim-adbs.yaml', '--set', 'policy.upperThreshold']);
     expect(syntax.code).toBe(2);
     expect(syntax.stderr).toMatch(/--set policy\.upperThreshold: expected key\.path=value/);
-    const unknown = await runCli(['run', '--no-mqtt', '--config', 'config/examples/sim-adbs.yaml', '--set', 'limits.maxAmp=9']);
+    const unknown = await runCli(['run', '--no-mqtt', '--config', 'config/examples/sim-adbs.yaml', '--set', 'policy.maxAmp=9']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/limits\.maxAmp: unknown key/);
+    expect(unknown.stderr).toMatch(/policy\.maxAmp: unknown key/);
   });
 
   it('a stimulating policy without hard limits is refused', async () => {

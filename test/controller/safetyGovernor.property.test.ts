@@ -185,7 +185,7 @@ describe('SafetyGovernor properties (fast-check, 10,000 runs each)', () => {
     fc.assert(
       fc.property(scenario, ({ limits: l, actions }) => {
         for (const s of play(l, actions)) {
-          // Latches and the watchdog's fallback come before requests (DESIGN.md order).
+          // Latches and the watchdog's fallback come before requests (docs/design.md order).
           if (s.action.type !== 'tick' || s.latchedBefore !== null || s.fallbackAfter) continue;
           const r = s.action.request as Record<string, unknown> | null | undefined;
           const threw = s.action.throws && r === null;

@@ -144,7 +144,10 @@ for (const start of [startMosquitto, startAedes]) {
       await sleep(300);
       expect(watcher.json<{ kind: string }>('/events').filter((e) => e.kind === 'session-end')).toHaveLength(1);
       const traceText = readFileSync(trace, 'utf8');
-      expect(JSON.parse(traceText.slice(0, traceText.indexOf('\n'))).events[0]).toMatchObject({ kind: 'session-start' });
+      // Line 1 is the trace's own session-start header; the session's session-start event rides on the first step.
+      const traceLines = traceText.split('\n');
+      expect(JSON.parse(traceLines[0])).toMatchObject({ kind: 'session-start', v: 1 });
+      expect(JSON.parse(traceLines[1]).events[0]).toMatchObject({ kind: 'session-start' });
       expect(traceText).toContain('cmd/policy a1 accepted: upperThreshold=1.2');
       expect(traceText).toContain('"kind":"estop"');
       await watcher.close();
