@@ -33,7 +33,8 @@ Options:
                          (default: until Ctrl+C)
   --speed realtime|max   pacing of a simulated or file source (default: from the config)
   --seed K               shorthand for --set source.seed=K
-  --set KEY=VALUE        override any config key by its dotted path (repeatable),
+  --set KEY=VALUE        override a config key by its dotted path (repeatable; never
+                         limits.*, which come from the file only),
                          validated like the file: --set policy.upperThreshold=1.5
   --trace FILE.ndjson    JSON lines, readable while running and after a crash: first
                          {"kind":"session-start",...}, then one line per feature frame
