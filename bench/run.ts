@@ -36,22 +36,21 @@ if ('startup'.includes(only)) {
 }
 if (!json) {
   const rows = results.map((r) => `| ${r.job} | ${r.samples_per_s.toLocaleString('en-US')} | ${r.peer_samples_per_s.toLocaleString('en-US')} | ${r.ratio} | ${r.gc_runs} / ${r.peer_gc_runs} |`);
+  // Only the tables of the jobs that ran (--only picks some).
+  const table = (header: string, lines: string[]): string[] => (lines.length === 0 ? [] : [header, `|${' --- |'}${' ---: |'.repeat(header.split('|').length - 3)}`, ...lines, '']);
   process.stdout.write(
     [
-      '| job | neuroloop samples/s | @neurosity/pipes samples/s | ratio | GC runs (ours / peer) |',
-      '| --- | ---: | ---: | ---: | ---: |',
-      ...rows,
-      '',
       `node ${process.version}, ${process.arch}; a sample is one time point of every channel.`,
       '',
-      '| job | block -> stimulator p50 (ms) | p99 (ms) | max (ms) | decisions | event-loop lag p50 / p99 / max (ms) |',
-      '| --- | ---: | ---: | ---: | ---: | ---: |',
-      ...latencies.map((r) => `| ${r.job} | ${r.p50_ms} | ${r.p99_ms} | ${r.max_ms} | ${r.decisions} | ${r.loop_lag_p50_ms} / ${r.loop_lag_p99_ms} / ${r.loop_lag_max_ms} |`),
-      '',
-      '| job | neuroloop --help median (ms) | node -e 0 median (ms) | ratio (target <= 3) | runs each |',
-      '| --- | ---: | ---: | ---: | ---: |',
-      ...startups.map((r) => `| ${r.job} | ${r.help_ms} | ${r.node_ms} | ${r.ratio} | ${r.runs} |`),
-      '',
+      ...table('| job | neuroloop samples/s | @neurosity/pipes samples/s | ratio | GC runs (ours / peer) |', rows),
+      ...table(
+        '| job | block -> stimulator p50 (ms) | p99 (ms) | max (ms) | decisions | event-loop lag p50 / p99 / max (ms) |',
+        latencies.map((r) => `| ${r.job} | ${r.p50_ms} | ${r.p99_ms} | ${r.max_ms} | ${r.decisions} | ${r.loop_lag_p50_ms} / ${r.loop_lag_p99_ms} / ${r.loop_lag_max_ms} |`),
+      ),
+      ...table(
+        '| job | neuroloop --help median (ms) | node -e 0 median (ms) | ratio (target <= 3) | runs each |',
+        startups.map((r) => `| ${r.job} | ${r.help_ms} | ${r.node_ms} | ${r.ratio} | ${r.runs} |`),
+      ),
     ].join('\n'),
   );
 }
