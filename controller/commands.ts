@@ -121,7 +121,8 @@ export class CommandProcessor {
     const keys = Object.keys(params);
     if (keys.length === 0) return refuse('params: nothing to change');
     for (const key of keys) {
-      const range = this.rules.tunable[key];
+      // Own keys only: `toString` must not find Object.prototype's function as a "range".
+      const range = Object.hasOwn(this.rules.tunable, key) ? this.rules.tunable[key] : undefined;
       const value = params[key];
       if (range === undefined) {
         const allowed = Object.keys(this.rules.tunable);

@@ -25,6 +25,9 @@ describe('CommandProcessor', () => {
     expect(refuse('policy', '{"id":"b","params":{"lowerThreshold":0}}').error).toMatch(/params\.lowerThreshold: not tunable \(tunable: upperThreshold, upperAmplitude_mA\)/);
     expect(refuse('policy', '{"id":"c","params":{"upperAmplitude_mA":0.5}}').error).toMatch(/policy\.upperAmplitude_mA: must be >= lowerAmplitude_mA \(1\)/);
     expect(refuse('policy', '{"id":"d","params":{}}').error).toMatch(/nothing to change/);
+    // Names that exist on Object.prototype are not tunable ranges.
+    expect(refuse('policy', '{"id":"d2","params":{"toString":1}}').error).toMatch(/params\.toString: not tunable/);
+    expect(refuse('policy', '{"id":"d3","params":{"hasOwnProperty":1}}').error).toMatch(/params\.hasOwnProperty: not tunable/);
     expect(refuse('policy', '{"id":"e","params":{"upperThreshold":"1"}}').error).toMatch(/params\.upperThreshold: expected number, got string/);
     expect(refuse('reset', 'not json')).toMatchObject({ ok: false, id: null, error: 'payload is not JSON' });
     expect(refuse('reset', '{"reason":"no id"}')).toMatchObject({ ok: false, id: null, error: expect.stringMatching(/^id: /) });
