@@ -3,7 +3,7 @@ import { AtomicTextOutput } from '../drivers/atomicTextOutput.js';
 import { openCsvSignal } from '../drivers/csvSignalReader.js';
 import { InputError } from '../drivers/inputError.js';
 import { checkOutputPaths } from '../drivers/outputPaths.js';
-import { PLAUSIBLE } from '../drivers/plausibleRanges.js';
+import { PLAUSIBLE } from '../config/plausibleRanges.js';
 import { defaultHop } from '../controller/signalPathOptions.js';
 import { DEFAULT_BANDS } from '../signals/band.js';
 import { FeatureExtractor, type FeatureFrame } from '../signals/featureExtractor.js';

@@ -9,10 +9,10 @@ import { AtomicTextOutput } from '../drivers/atomicTextOutput.js';
 import { InputError } from '../drivers/inputError.js';
 import { NdjsonWriter } from '../drivers/ndjsonWriter.js';
 import { checkOutputPaths, type NamedPath, type OutputPath } from '../drivers/outputPaths.js';
-import { PLAUSIBLE } from '../drivers/plausibleRanges.js';
+import { PLAUSIBLE } from '../config/plausibleRanges.js';
 import { parseInteger, parseMqttUrl, parsePositive } from './args.js';
 import { type BuiltSession, buildSession } from './buildSession.js';
-import { type RunningTelemetry, startTelemetry } from './startTelemetry.js';
+import { type RunEnd, type RunningTelemetry, startTelemetry } from './startTelemetry.js';
 import { createLogger, LOG_FORMATS, type LogFormat } from './logger.js';
 import { sessionEndLine, sessionStartLine } from './sessionTraceLines.js';
 import { StatusLine } from './statusLine.js';
@@ -106,7 +106,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     let interrupts = 0;
     let silentTimer: NodeJS.Timeout | null = null;
     let stoppedBy: string | null = null;
-    const finish = (code: number, reason: string, clean: boolean): void => {
+    const finish = (code: number, reason: string, how: RunEnd): void => {
+      // The trace's closing line says whether the session ended as it should: the data
+      // ran out or a stop ramped down (not an error, not a cut).
+      const clean = how === 'end of data' || how === 'stopped';
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       if (silentTimer) clearInterval(silentTimer);
@@ -129,7 +132,7 @@ export async function runCommand(argv: string[]): Promise<number> {
           }
         }
         // The retained stim/status show the output off and how the session ended.
-        await running?.close({ applied: governor.applied, reason, latched: governor.latched });
+        await running?.close({ applied: governor.applied, how, latched: governor.latched });
         logger.flush();
         resolvePromise(exit);
       })();
@@ -151,9 +154,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       error: (error: unknown) => {
         logger.error({ err: error }, 'session failed');
         process.stderr.write(`neuroloop: ${(error as Error).message}\n`);
-        finish(error instanceof InputError ? 2 : 1, `error: ${(error as Error).message}`, false);
+        finish(error instanceof InputError ? 2 : 1, `error: ${(error as Error).message}`, 'error');
       },
-      complete: () => finish(0, endReason(), true),
+      complete: () => finish(0, endReason(), stoppedBy === null ? 'end of data' : 'stopped'),
     });
     function onSignal(signal: NodeJS.Signals): void {
       interrupts++;
@@ -164,7 +167,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       } else {
         session.estop(`second ${signal}`);
         subscription.unsubscribe();
-        finish(0, `second ${signal}: stimulation cut`, false);
+        finish(0, `second ${signal}: stimulation cut`, 'cut');
       }
     }
     process.on('SIGINT', onSignal);

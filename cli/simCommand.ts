@@ -4,7 +4,7 @@ import { loadConfigFile } from '../config/load.js';
 import { AtomicTextOutput } from '../drivers/atomicTextOutput.js';
 import { InputError } from '../drivers/inputError.js';
 import { checkOutputPaths, type NamedPath } from '../drivers/outputPaths.js';
-import { PLAUSIBLE } from '../drivers/plausibleRanges.js';
+import { PLAUSIBLE } from '../config/plausibleRanges.js';
 import { SyntheticBrain } from '../sim/syntheticBrain.js';
 import { channelNames } from '../sim/syntheticSource.js';
 import { abandonOnSignal } from './abandonOnSignal.js';

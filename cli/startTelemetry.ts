@@ -5,18 +5,23 @@ import { type ClosedLoopSession, commandRefusedOutside } from '../controller/ses
 import type { StimParams } from '../controller/stimParams.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../drivers/mqtt/embeddedBroker.js';
 import { InputError } from '../drivers/inputError.js';
+import { mqttPassword } from '../drivers/mqtt/clientOptions.js';
 import { MqttTelemetry } from '../drivers/mqtt/mqttTelemetry.js';
 import { redactUrl, scrubSecrets, urlPassword } from '../drivers/mqtt/redactUrl.js';
 import { probeRig } from '../drivers/mqtt/runningRig.js';
 import type { FinalState } from '../drivers/mqtt/telemetryPayloads.js';
 import { packageVersion } from './version.js';
 
-/** How the session ended, as runCommand's `finish` knows it. */
+/**
+ * How a run ended, as runCommand's `finish` knows it: the data ran out (or --duration was
+ * reached), a signal's ramp to off completed, a second signal cut the output, or an error.
+ */
+export type RunEnd = 'end of data' | 'stopped' | 'cut' | 'error';
+
 export interface TelemetryEnding {
   /** What the governor applies after the session's shutdown. */
   readonly applied: StimParams;
-  /** finish's reason: 'end of data', 'stopped', 'error', '<SIGNAL> (cut)'. */
-  readonly reason: string;
+  readonly how: RunEnd;
   /** The governor's latch at the end (estop, lockout, ...), if any. */
   readonly latched: string | null;
 }
@@ -35,15 +40,11 @@ export interface TelemetryStartOptions {
 
 /** The `final` of the last status, from how finish ended the session. A latch at the end says estop or fault. */
 export function finalState(ending: TelemetryEnding): FinalState {
-  // The reasons runCommand gives: `error: ...`, `second SIGINT: stimulation cut`,
-  // `stopped by SIGINT`, `end of data`, `duration reached`.
-  if (ending.reason.startsWith('error')) return 'error';
   // A second Ctrl+C e-stops (and latches) by design: it is a cut, not an operator's e-stop.
-  if (ending.reason.endsWith('stimulation cut')) return 'cut';
+  if (ending.how === 'error' || ending.how === 'cut') return ending.how;
   if (ending.latched === 'estop') return 'estop';
   if (ending.latched !== null) return 'fault';
-  if (ending.reason.startsWith('stopped')) return 'stopped';
-  return 'end of data';
+  return ending.how;
 }
 
 /**
@@ -64,10 +65,7 @@ export async function startTelemetry(
   const t = config.telemetry;
   let broker: EmbeddedBroker | null = null;
   let url = urlOverride ?? t.mqtt.url;
-  const password = t.mqtt.passwordEnv !== undefined ? process.env[t.mqtt.passwordEnv] : undefined;
-  if (t.mqtt.passwordEnv !== undefined && password === undefined) {
-    throw new InputError(`telemetry.mqtt.passwordEnv: the environment variable ${t.mqtt.passwordEnv} is not set`);
-  }
+  const password = mqttPassword(t);
   const secrets = [password, url === undefined ? undefined : urlPassword(url)];
   const clean = (text: string): string => scrubSecrets(text, secrets);
   const session = randomUUID();

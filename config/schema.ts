@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FORBIDDEN_KEY_MESSAGE, isForbiddenKey } from './forbiddenKeys.js';
 import { limitsSchema } from './limitsSchema.js';
+import { PLAUSIBLE } from './plausibleRanges.js';
 import { telemetrySchema } from './telemetrySchema.js';
 import { policyMaxAmplitude_mA, policySchema } from './policySchema.js';
 
@@ -57,9 +58,9 @@ const pacing = z.enum(['realtime', 'max']).describe('realtime: paced by the cloc
 
 export const simSourceSchema = z.strictObject({
   kind: z.literal('sim'),
-  fs_Hz: positive('Hz').max(100_000).default(250),
-  channels: count(1, 256).default(2),
-  seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
+  fs_Hz: positive('Hz').max(PLAUSIBLE.fs_Hz.max).default(250),
+  channels: count(PLAUSIBLE.channels.min, PLAUSIBLE.channels.max).default(2),
+  seed: z.number().int().min(PLAUSIBLE.seed.min).max(PLAUSIBLE.seed.max).default(1),
   pacing: pacing.default('realtime'),
   block_samples: count(1, 100_000).default(10).describe('Samples per emitted block.'),
   brain: simBrainSchema.default(() => simBrainSchema.parse({})),
@@ -69,7 +70,7 @@ export const simSourceSchema = z.strictObject({
 export const csvSourceSchema = z.strictObject({
   kind: z.literal('csv'),
   path: z.string().min(1),
-  fs_Hz: positive('Hz').max(100_000).optional().describe('Needed when the file has no t column.'),
+  fs_Hz: positive('Hz').max(PLAUSIBLE.fs_Hz.max).optional().describe('Needed when the file has no t column.'),
   pacing: pacing.default('max'),
   block_samples: count(1, 100_000).default(250),
 });
@@ -126,9 +127,9 @@ const bandName = /^[A-Za-z][A-Za-z0-9_]*$/;
 export const signalsSchema = z
   .strictObject({
     filters: z.array(filterStageSchema).default([]).describe('Causal pre-filters, applied in order.'),
-    window_samples: count(2, 1 << 20).default(256),
-    hop_samples: count(1, 1 << 20).optional().describe('Default: window_samples / 4.'),
-    segment_samples: count(2, 1 << 20).optional().describe('Welch segment; default: window_samples.'),
+    window_samples: count(2, PLAUSIBLE.window_samples.max).default(256),
+    hop_samples: count(1, PLAUSIBLE.window_samples.max).optional().describe('Default: window_samples / 4.'),
+    segment_samples: count(2, PLAUSIBLE.window_samples.max).optional().describe('Welch segment; default: window_samples.'),
     bands: z
       .record(
         z

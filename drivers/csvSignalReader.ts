@@ -2,7 +2,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { SampleBlock } from '../signals/sampleBlock.js';
 import { InputError } from './inputError.js';
-import { PLAUSIBLE } from './plausibleRanges.js';
+import { PLAUSIBLE } from '../config/plausibleRanges.js';
 
 export interface CsvSignalOptions {
   /** Sample rate; required when the file has no `t` column, checked against it when it has. */

@@ -17,6 +17,15 @@ export const FIRST_RECONNECT_MS = 500;
  * credentials (password from the environment variable the config names), TLS files. A
  * missing variable or an unreadable PEM is an InputError naming the config key.
  */
+/** The broker password, from the environment variable `telemetry.mqtt.passwordEnv` names (never from the file). */
+export function mqttPassword(config: TelemetryConfig): string | undefined {
+  const name = config.mqtt.passwordEnv;
+  if (name === undefined) return undefined;
+  const password = process.env[name];
+  if (password === undefined) throw new InputError(`telemetry.mqtt.passwordEnv: the environment variable ${name} is not set`);
+  return password;
+}
+
 export function mqttClientOptions(config: TelemetryConfig, clientId: string): IClientOptions {
   const m = config.mqtt;
   const readPem = (what: string, path: string | undefined): Buffer | undefined => {
@@ -27,15 +36,10 @@ export function mqttClientOptions(config: TelemetryConfig, clientId: string): IC
       throw new InputError(`telemetry.mqtt.${what}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
     }
   };
-  let password: string | undefined;
-  if (m.passwordEnv !== undefined) {
-    password = process.env[m.passwordEnv];
-    if (password === undefined) throw new InputError(`telemetry.mqtt.passwordEnv: the environment variable ${m.passwordEnv} is not set`);
-  }
   return {
     clientId,
     username: m.username,
-    password,
+    password: mqttPassword(config),
     protocolVersion: m.protocolVersion,
     keepalive: m.keepalive_s,
     clean: true,

@@ -2,7 +2,8 @@
  * Bounds on the numbers a user gives on the command line or in a signal file. They are
  * far beyond any real recording, and low enough that a typo (`--fs 1e9`, `--window 1e8`,
  * a t column jumping to 1e12 s) is refused at once instead of exhausting memory or time.
- * The config schema (config/schema.ts) uses the same fs and window limits.
+ * The config schema (config/schema.ts) takes its sample-rate, channel, window and seed
+ * bounds from here too (the config keeps any positive sample rate below the maximum).
  */
 export const PLAUSIBLE = {
   /** Sample rate, Hz. */
