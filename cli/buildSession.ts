@@ -64,6 +64,8 @@ export async function buildSession(config: Config, o: SessionOverrides, hooks: S
         simulated.target = new SimulatedStimulator(b);
       },
     );
+  } else if (source.kind !== 'csv') {
+    throw new InputError(`source.kind ${source.kind}: not wired yet`);
   } else {
     pacing = o.speed ?? source.pacing;
     if (pacing === 'realtime') throw new InputError('source.pacing: realtime replay of a CSV file is not implemented yet; use max');

@@ -3,6 +3,10 @@ import { FORBIDDEN_KEY_MESSAGE, isForbiddenKey } from './forbiddenKeys.js';
 import { limitsSchema } from './limitsSchema.js';
 import { PLAUSIBLE } from './plausibleRanges.js';
 import { telemetrySchema } from './telemetrySchema.js';
+import { simBrainSchema, simPlantSchema } from './simPatientSchema.js';
+import { adsNominalFs_Hz, adsSourceSchema, gpioSchema, mcp4725StimulatorSchema } from './hardwareSchema.js';
+
+export { simBrainSchema, simPlantSchema };
 import { policyMaxAmplitude_mA, policySchema } from './policySchema.js';
 
 /**
@@ -24,35 +28,6 @@ export const rigSchema = z
     description: z.string().max(500).optional(),
   })
   .describe('Which rig this is; the id names its telemetry topics.');
-
-export const simBrainSchema = z
-  .strictObject({
-    background_uV: z.number().min(0).default(6).describe('Scale of the 1/f background noise.'),
-    alphaFrequency_Hz: positive('Hz').default(10),
-    alphaAmplitude_uV: z.number().min(0).default(5),
-    betaFrequency_Hz: positive('Hz').default(20),
-    betaAmplitude_uV: z.number().min(0).default(12).describe('Peak amplitude of a beta burst with no stimulation.'),
-    burstRate_per_s: z.number().min(0).max(20).default(1.2).describe('Mean rate of beta burst onsets (Poisson).'),
-    burstMedian_ms: positive('ms').default(250).describe('Median burst duration; durations are log-normal.'),
-    burstSpread: z.number().min(0).max(3).default(0.7).describe('Sigma of ln(duration): larger gives a longer tail.'),
-    lineFrequency_Hz: z.union([z.literal(50), z.literal(60)]).default(50),
-    lineAmplitude_uV: z.number().min(0).default(1.5),
-    artifactRate_per_min: z.number().min(0).max(600).default(1).describe('Spikes and saturation episodes per minute.'),
-    spikeAmplitude_uV: z.number().min(0).default(250),
-    saturation_uV: positive('uV').default(400).describe('Level at which the emulated front end clips.'),
-    saturation_ms: positive('ms').default(80),
-    channelGainSpread: z.number().min(0).max(1).default(0.3).describe('How much rhythms differ between channels.'),
-  })
-  .describe('The synthetic brain behind the simulator (docs/design.md, Simulator).');
-
-export const simPlantSchema = z
-  .strictObject({
-    I50_mA: positive('mA').default(1.5).describe('Amplitude that halves beta burst amplitude.'),
-    hill: positive('exponent').default(2).describe('Steepness n of 1 / (1 + (I / I50)^n).'),
-    tau_ms: positive('ms').default(200).describe('First-order lag of the suppression.'),
-    stimArtifact_uV_per_mA: z.number().min(0).default(0).describe('Stimulation artefact added per mA (at the stimulation frequency).'),
-  })
-  .describe('How stimulation acts on the simulated brain.');
 
 const pacing = z.enum(['realtime', 'max']).describe('realtime: paced by the clock; max: as fast as possible.');
 
@@ -76,7 +51,7 @@ export const csvSourceSchema = z.strictObject({
 });
 
 export const sourceSchema = z
-  .discriminatedUnion('kind', [simSourceSchema, csvSourceSchema])
+  .discriminatedUnion('kind', [simSourceSchema, csvSourceSchema, adsSourceSchema])
   .describe('Where samples come from.');
 
 export const filterStageSchema = z.discriminatedUnion('type', [
@@ -160,7 +135,10 @@ export const signalsSchema = z
   .describe('The signal path: filters, windows, bands, biomarker.');
 
 export const stimulatorSchema = z
-  .strictObject({ kind: z.literal('simulated').describe('The simulated stimulator: drives the simulated patient (a sim source), else only records.') })
+  .discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('simulated').describe('The simulated stimulator: drives the simulated patient (a sim source or emulated hardware), else only records.') }),
+    mcp4725StimulatorSchema,
+  ])
   .describe('Where the governor\'s output goes.');
 
 const emptySection = (what: string) => z.strictObject({}).describe(`${what} (not configurable yet).`);
@@ -178,13 +156,15 @@ export const configSchema = z
     policy: policySchema.default({ kind: 'off' }),
     limits: limitsSchema.default(() => limitsSchema.parse({})),
     stimulator: stimulatorSchema.default({ kind: 'simulated' }),
+    gpio: gpioSchema.default(() => gpioSchema.parse({})),
     telemetry: telemetrySchema.default(() => telemetrySchema.parse({})),
     recording: emptySection('Session recording').default({}),
     logging: loggingSchema.default(() => loggingSchema.parse({})),
   })
   .superRefine((cfg, ctx) => {
     // Cross-section checks that need the sample rate, when the config knows it.
-    const fs_Hz = cfg.source.fs_Hz;
+    hardwareChecks(cfg, ctx);
+    const fs_Hz = sourceNominalFs_Hz(cfg.source);
     if (fs_Hz === undefined) return;
     const nyquist = fs_Hz / 2;
     for (const [name, band] of Object.entries(cfg.signals.bands)) {
@@ -221,8 +201,8 @@ export const configSchema = z
         message: `is 0 (the default: no stimulation), but policy "${cfg.policy.kind}" asks for up to ${asked} mA; set the hard limits in the limits section`,
       });
     }
-    if (cfg.source.kind === 'sim') {
-      const channels = cfg.source.channels;
+    if (cfg.source.kind === 'sim' || cfg.source.kind === 'ads1115' || cfg.source.kind === 'ads1015') {
+      const channels = cfg.source.kind === 'sim' ? cfg.source.channels : cfg.source.inputs.length;
       cfg.signals.biomarker?.terms.forEach((term, i) => {
         if (typeof term.channel === 'number' && term.channel >= channels) {
           ctx.addIssue({ code: 'custom', path: ['signals', 'biomarker', 'terms', i, 'channel'], message: `must be < source.channels (${channels})` });
@@ -230,6 +210,44 @@ export const configSchema = z
       });
     }
   });
+
+/** The sample rate a source will run at, when the config alone tells it (a CSV with a t column does not). */
+export function sourceNominalFs_Hz(source: z.output<typeof sourceSchema>): number | undefined {
+  if (source.kind === 'sim' || source.kind === 'csv') return source.fs_Hz;
+  return adsNominalFs_Hz(source.dataRate_SPS, source.inputs.length);
+}
+
+/**
+ * Emulated and real hardware do not mix in one session (the emulated chips share one
+ * virtual clock and one simulated patient), and a DAC must be able to deliver every
+ * amplitude the hard limits allow: a code clamped at full scale would deliver less than
+ * the governor reports.
+ */
+function hardwareChecks(cfg: { source: z.output<typeof sourceSchema>; stimulator: z.output<typeof stimulatorSchema>; limits: { amplitude_mA: { max: number } } }, ctx: z.RefinementCtx): void {
+  const source = cfg.source;
+  const stim = cfg.stimulator;
+  const adsEmulated = (source.kind === 'ads1115' || source.kind === 'ads1015') && source.emulated;
+  const adsReal = (source.kind === 'ads1115' || source.kind === 'ads1015') && !source.emulated;
+  if (stim.kind === 'mcp4725') {
+    if (stim.emulated && !(source.kind === 'sim' || adsEmulated)) {
+      ctx.addIssue({ code: 'custom', path: ['stimulator', 'emulated'], message: `an emulated MCP4725 needs a simulated patient: source.kind sim, or ${source.kind === 'csv' ? 'an ADS1x15 source' : `${source.kind}`} with emulated: true` });
+    }
+    if (!stim.emulated && adsEmulated) {
+      ctx.addIssue({ code: 'custom', path: ['stimulator', 'emulated'], message: 'must be true when source.emulated is true (real and emulated hardware do not mix in one session)' });
+    }
+    const fullScale_mA = stim.referenceVoltage_V * stim.mA_per_V * (4095 / 4096);
+    if (cfg.limits.amplitude_mA.max > fullScale_mA) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['limits', 'amplitude_mA', 'max'],
+        message: `is ${cfg.limits.amplitude_mA.max} mA, more than the MCP4725 can ask for (${fullScale_mA.toFixed(4)} mA = referenceVoltage_V x mA_per_V x 4095/4096); lower it or recalibrate stimulator.mA_per_V`,
+      });
+    }
+  }
+  if (adsReal && stim.kind === 'simulated') {
+    // A real ADC with the simulated stimulator is allowed: a recording-only bench check. Nothing to refuse.
+  }
+}
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
@@ -240,6 +258,8 @@ export type SimPlantConfig = z.output<typeof simPlantSchema>;
 export type SignalsConfig = z.output<typeof signalsSchema>;
 export type BiomarkerConfig = z.output<typeof biomarkerSchema>;
 export type LoggingConfig = z.output<typeof loggingSchema>;
+export type StimulatorConfig = z.output<typeof stimulatorSchema>;
+export type { AdsSourceConfig, GpioConfig, Mcp4725StimulatorConfig } from './hardwareSchema.js';
 export type { LimitsConfig } from './limitsSchema.js';
 export type { TelemetryConfig } from './telemetrySchema.js';
 export type { PolicyConfig } from './policySchema.js';

@@ -8,3 +8,21 @@ import type { StimParams } from './stimParams.js';
 export interface StimulatorPort {
   apply(params: StimParams, t_s: number): void;
 }
+
+/** Counters a hardware stimulator keeps (the summary's `driver.stimulator`). */
+export interface StimulatorCounters {
+  /** DAC writes that the chip acknowledged. */
+  dacWrites: number;
+  /** Writes that failed (each failed try counts). */
+  writeErrors: number;
+  retries: number;
+  /** 1 once the stimulator has gone to fault (enable low, governor latched). */
+  faults: number;
+}
+
+/** A stimulator on real (or emulated) hardware: it also reports, and is shut down into its safe state. */
+export interface HardwareStimulatorPort extends StimulatorPort {
+  counters(): StimulatorCounters;
+  /** Output to zero, enable line to its inactive level, DAC powered down, lines released. Safe to call twice. */
+  close(): Promise<void>;
+}
