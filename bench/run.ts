@@ -8,6 +8,7 @@
 import { BAND_POWER_JOBS, runBandPowerJob, type BandPowerResult } from './bandPowerJobs.js';
 import { LATENCY_JOBS, runLatencyJob, type LatencyResult } from './latencyJobs.js';
 import { runStartupJob, type StartupResult } from './startupJob.js';
+import { type EmulatedHardwareResult, runEmulatedHardwareJob } from './emulatedHardwareJob.js';
 
 const json = process.argv.includes('--json');
 // --only TEXT runs the jobs whose name contains TEXT (e.g. --only latency).
@@ -25,6 +26,13 @@ for (const job of LATENCY_JOBS.filter((j) => j.job.includes(only))) {
   if (!json) process.stderr.write(`running ${job.job} (${job.seconds} s in real time)...\n`);
   const result = await runLatencyJob(job);
   latencies.push(result);
+  if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+const hardware: EmulatedHardwareResult[] = [];
+if ('emulated-hw-loop'.includes(only)) {
+  if (!json) process.stderr.write('running emulated-hw-loop (120 s of data through the real drivers on emulated chips, at max speed)...\n');
+  const result = await runEmulatedHardwareJob();
+  hardware.push(result);
   if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 const startups: StartupResult[] = [];
@@ -46,6 +54,10 @@ if (!json) {
       ...table(
         '| job | block -> stimulator p50 (ms) | p99 (ms) | max (ms) | decisions | event-loop lag p50 / p99 / max (ms) |',
         latencies.map((r) => `| ${r.job} | ${r.p50_ms} | ${r.p99_ms} | ${r.max_ms} | ${r.decisions} | ${r.loop_lag_p50_ms} / ${r.loop_lag_p99_ms} / ${r.loop_lag_max_ms} |`),
+      ),
+      ...table(
+        '| job | x real time | source per sample (us) | of which emulated chips (us) | driver (us, upper bound) | conversions per sample |',
+        hardware.map((r) => `| ${r.job} | ${r.x_realtime} | ${r.source_us_per_sample} | ${r.chips_us_per_sample} | ${r.driver_us_per_sample} | ${r.conversions_per_sample} |`),
       ),
       ...table(
         '| job | neuroloop --help median (ms) | node -e 0 median (ms) | ratio (target <= 3) | runs each |',

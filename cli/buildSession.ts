@@ -1,19 +1,20 @@
-import { resolve } from 'node:path';
-import { from, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import type { Config } from '../config/schema.js';
 import { createPolicy } from '../controller/policies/createPolicy.js';
 import type { Policy } from '../controller/policies/policy.js';
-import type { StimulatorPort } from '../controller/ports.js';
-import { NullStimulator } from '../drivers/nullStimulator.js';
+import type { StimulatorCounters } from '../controller/ports.js';
+import type { AdcCounters } from '../controller/sampleSource.js';
 import { SafetyGovernor } from '../controller/safetyGovernor.js';
 import { ClosedLoopSession, type SessionOptions, type SessionStep } from '../controller/session.js';
 import { signalPathOptions } from '../controller/signalPathOptions.js';
-import { openCsvSignal } from '../drivers/csvSignalReader.js';
+import { levelFor } from '../drivers/gpio/safeLevel.js';
+import { EstopInput } from '../drivers/gpio/estopInput.js';
 import { InputError } from '../drivers/inputError.js';
-import type { SampleBlock } from '../signals/sampleBlock.js';
-import { SimulatedStimulator } from '../sim/simulatedStimulator.js';
+import type { EmulatedRig } from '../sim/emulatedRig.js';
 import type { SyntheticBrain } from '../sim/syntheticBrain.js';
-import { channelNames, syntheticSource } from '../sim/syntheticSource.js';
+import { HardwareContext } from './hardwareContext.js';
+import { SOURCES, sourcePacing } from './sources.js';
+import { STIMULATORS } from './stimulators.js';
 
 export interface SessionOverrides {
   /** Folder of the config file: relative paths in it are taken from there. */
@@ -24,6 +25,13 @@ export interface SessionOverrides {
 
 export type SessionHooks = Pick<SessionOptions, 'onEvent' | 'onBlock' | 'commands'>;
 
+/** What the drivers counted (the summary's `driver`): null parts are not hardware. */
+export interface DriverCounters {
+  readonly source: AdcCounters | null;
+  readonly stimulator: StimulatorCounters | null;
+  readonly estopPresses: number | null;
+}
+
 export interface BuiltSession {
   readonly session: ClosedLoopSession;
   /** The running loop: one step per feature frame (subscribe to start it). */
@@ -33,65 +41,82 @@ export interface BuiltSession {
   readonly channels: readonly string[];
   readonly fs_Hz: number;
   readonly pacing: 'realtime' | 'max';
-  /** The simulated patient, when the source is the simulator (ground truth). */
+  /** The simulated patient, when there is one (ground truth). */
   readonly brain: () => SyntheticBrain | null;
+  readonly driverCounters: () => DriverCounters;
+  /** The emulated bench behind the drivers, when the hardware is emulated (tests and the bench look inside). */
+  readonly rig: EmulatedRig | null;
+  /** Puts every chip and line into its safe state and releases them (after the loop has ended). */
+  readonly close: () => Promise<void>;
 }
 
 /**
- * The composition of a session from a validated config: the source (simulator or file),
- * the signal path, the policy, the governor and the stimulator (the simulated one drives
- * the simulated patient; a replay's output goes nowhere).
+ * The composition of a session from a validated config: source and stimulator through the
+ * registries keyed by `kind` (cli/sources.ts, cli/stimulators.ts), the signal path, the
+ * policy, the governor, and the GPIO lines around them (e-stop, trigger). On a failure
+ * half-way, whatever was opened is closed again before the error goes on.
  */
 export async function buildSession(config: Config, o: SessionOverrides, hooks: SessionHooks = {}): Promise<BuiltSession> {
-  const source = config.source;
-  let blocks: Observable<SampleBlock>;
-  let channels: string[];
-  let fs_Hz: number;
-  let pacing: 'realtime' | 'max';
-  let brain: SyntheticBrain | null = null;
-  let stimulator: StimulatorPort;
-  if (source.kind === 'sim') {
-    pacing = o.speed ?? source.pacing;
-    channels = channelNames(source.channels);
-    fs_Hz = source.fs_Hz;
-    // The stimulator needs the brain, which each subscription makes afresh.
-    const simulated: { target: SimulatedStimulator | null } = { target: null };
-    stimulator = { apply: (params) => simulated.target?.apply(params) };
-    blocks = syntheticSource(
-      { fs_Hz, channels: source.channels, seed: source.seed, brain: source.brain, plant: source.plant, block_samples: source.block_samples, pacing, duration_s: o.duration_s },
-      (b) => {
-        brain = b;
-        simulated.target = new SimulatedStimulator(b);
-      },
-    );
-  } else if (source.kind !== 'csv') {
-    throw new InputError(`source.kind ${source.kind}: not wired yet`);
-  } else {
-    pacing = o.speed ?? source.pacing;
-    if (pacing === 'realtime') throw new InputError('source.pacing: realtime replay of a CSV file is not implemented yet; use max');
-    const signal = await openCsvSignal(resolve(o.configDir, source.path), { fs_Hz: source.fs_Hz, block_samples: source.block_samples });
-    channels = [...signal.channels];
-    fs_Hz = signal.fs_Hz;
-    const limit = o.duration_s === undefined ? Number.POSITIVE_INFINITY : Math.round(o.duration_s * fs_Hz);
-    blocks = from(
-      (async function* limited(): AsyncGenerator<SampleBlock> {
-        for await (const block of signal.blocks) {
-          if (block.firstIndex >= limit) return;
-          yield block;
-        }
-      })(),
-    );
-    stimulator = new NullStimulator();
+  const pacing = sourcePacing(config.source, o.speed);
+  const hardware = new HardwareContext(config, pacing);
+  try {
+    return await compose(config, o, hooks, pacing, hardware);
+  } catch (error) {
+    await hardware.close();
+    throw error;
   }
+}
+
+async function compose(config: Config, o: SessionOverrides, hooks: SessionHooks, pacing: 'realtime' | 'max', hardware: HardwareContext): Promise<BuiltSession> {
+  let session: ClosedLoopSession | null = null;
+  // Driver events before the session exists (opening the hardware) go to the log only.
+  const early = hooks.onEvent;
+  hardware.onDriverEvent = (e) => (session ? session.note(e) : early?.(e));
+  const gpio = config.gpio;
+  // Output lines first, at their safe levels, before any chip is touched.
+  if (gpio.trigger !== undefined) {
+    const line = await (await hardware.gpio()).output(gpio.trigger.line, levelFor('inactive', gpio.trigger.activeLevel), 'neuroloop trigger');
+    hardware.onClose(async () => {
+      await line.set(levelFor('inactive', gpio.trigger?.activeLevel ?? 'high'));
+    });
+  }
+  const opener = SOURCES[config.source.kind] as (s: Config['source'], ctx: Parameters<(typeof SOURCES)['sim']>[1]) => ReturnType<(typeof SOURCES)['sim']>;
+  let opened: Awaited<ReturnType<typeof opener>> | null = null;
+  const brain = (): SyntheticBrain | null => opened?.brain() ?? null;
+  const stimOpener = STIMULATORS[config.stimulator.kind] as (s: Config['stimulator'], ctx: Parameters<(typeof STIMULATORS)['simulated']>[1]) => ReturnType<(typeof STIMULATORS)['simulated']>;
+  const stim = await stimOpener(config.stimulator, { hardware, brain, onFault: (device, reason) => session?.fault(device, reason) });
+  opened = await opener(config.source, { configDir: o.configDir, duration_s: o.duration_s, pacing, hardware, config });
+  const source = opened;
 
   let signalPath;
   try {
-    signalPath = signalPathOptions(config.signals, channels, fs_Hz);
+    signalPath = signalPathOptions(config.signals, source.channels, source.fs_Hz);
   } catch (error) {
     throw new InputError((error as Error).message);
   }
   const policy = createPolicy(config.policy);
   const governor = new SafetyGovernor(config.limits);
-  const session = new ClosedLoopSession({ signalPath, policy, governor, stimulator, ...hooks });
-  return { session, steps: session.run(blocks), policy, governor, channels, fs_Hz, pacing, brain: () => brain };
+  const built = new ClosedLoopSession({ signalPath, policy, governor, stimulator: stim.stimulator, ...hooks });
+  session = built;
+
+  let estop: EstopInput | null = null;
+  if (gpio.estop !== undefined) {
+    const line = await (await hardware.gpio()).input(gpio.estop.line, 'both', 'neuroloop e-stop');
+    const where = `e-stop input GPIO${gpio.estop.line}`;
+    estop = new EstopInput({ line, activeLevel: gpio.estop.activeLevel, debounce_ms: gpio.estop.debounce_ms, clock: hardware.clock, onPress: () => built.estop(`${where} pressed`) });
+  }
+  const estopInput = estop;
+  return {
+    session: built,
+    steps: built.run(source.blocks),
+    policy,
+    governor,
+    channels: source.channels,
+    fs_Hz: source.fs_Hz,
+    pacing,
+    brain,
+    driverCounters: () => ({ source: source.counters?.() ?? null, stimulator: stim.counters?.() ?? null, estopPresses: estopInput?.presses ?? null }),
+    rig: hardware.rig,
+    close: () => hardware.close(),
+  };
 }

@@ -114,13 +114,16 @@ export async function runCommand(argv: string[]): Promise<number> {
       process.off('SIGTERM', onSignal);
       if (silentTimer) clearInterval(silentTimer);
       status.end();
-      const summary = sessionSummary(session, loop.brain(), config);
-      if (trace) {
-        trace.writeNow(sessionEndLine(summary.duration_s, reason, clean, session.takePendingEvents()));
-        trace.close();
-      }
-      logger.info({ reason, summary, telemetryDropped: telemetry?.droppedCounts }, 'session ended');
       void (async () => {
+        // Chips and lines to their safe states first (DAC zero and powered down, enable
+        // inactive), so the summary's driver counters are final.
+        await loop.close();
+        const summary = sessionSummary(session, loop.brain(), config, loop.driverCounters());
+        if (trace) {
+          trace.writeNow(sessionEndLine(summary.duration_s, reason, clean, session.takePendingEvents()));
+          trace.close();
+        }
+        logger.info({ reason, summary, telemetryDropped: telemetry?.droppedCounts }, 'session ended');
         let exit = code;
         if (values.summary) {
           try {
@@ -149,7 +152,9 @@ export async function runCommand(argv: string[]): Promise<number> {
           telemetry.setState(governor.latched === 'estop' ? 'estop' : governor.latched ? 'fault' : 'online');
         }
         const governorState = governor.latched ? `LATCHED ${governor.latched}` : governor.fallbackActive ? 'FALLBACK' : session.stopping ? 'stopping' : 'ok';
-        status.show(step, { thresholds: policy.thresholds(), policyState: policy.state(), governorState });
+        const adc = loop.driverCounters().source;
+        const driver = adc === null ? undefined : `adc ${adc.measuredFs_Hz === null ? 'rate not measured yet' : `${adc.measuredFs_Hz.toFixed(2)} Hz measured`}, ${adc.gapSamples} lost`;
+        status.show(step, { thresholds: policy.thresholds(), policyState: policy.state(), governorState, driver });
       },
       error: (error: unknown) => {
         logger.error({ err: error }, 'session failed');

@@ -1,13 +1,15 @@
 import type { Config } from '../config/schema.js';
 import type { ClosedLoopSession } from '../controller/session.js';
 import type { SyntheticBrain } from '../sim/syntheticBrain.js';
+import type { DriverCounters } from './buildSession.js';
 import { roundFloats } from './roundFloats.js';
 
 /**
  * The --summary file: the session's own account plus the simulator's ground truth. Floats
- * are rounded to 6 significant digits (roundFloats); counts are exact.
+ * are rounded to 6 significant digits (roundFloats); counts are exact. `driver` holds the
+ * counters of hardware drivers (samples, gaps, I2C errors, DAC writes, measured fs).
  */
-export function sessionSummary(session: ClosedLoopSession, brain: SyntheticBrain | null, config: Config) {
+export function sessionSummary(session: ClosedLoopSession, brain: SyntheticBrain | null, config: Config, driver: DriverCounters | null = null) {
   const core = session.summary();
   const bursts = brain?.burstStatistics() ?? null;
   return roundFloats({
@@ -25,7 +27,9 @@ export function sessionSummary(session: ClosedLoopSession, brain: SyntheticBrain
     dose: core.dose,
     latched: core.latched,
     policy: config.policy.kind,
-    seed: config.source.kind === 'sim' ? config.source.seed : null,
+    seed: config.source.kind === 'sim' ? config.source.seed : config.source.kind === 'csv' ? null : config.source.emulated ? config.source.emulation.seed : null,
+    // Hardware sources and stimulators: what their drivers counted (docs/design.md, Hardware).
+    driver: driver === null || (driver.source === null && driver.stimulator === null && driver.estopPresses === null) ? null : driver,
     rig: config.rig.id,
   });
 }

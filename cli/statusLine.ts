@@ -4,6 +4,8 @@ export interface StatusContext {
   readonly thresholds: readonly number[];
   readonly policyState: string;
   readonly governorState: string;
+  /** Hardware source: its measured rate and losses (e.g. "adc 221.4 Hz measured, 0 lost"). */
+  readonly driver?: string;
 }
 
 /**
@@ -50,5 +52,6 @@ function format(step: SessionStep, c: StatusContext): string {
   const a = step.applied;
   const stim = a.enabled ? `${a.amplitude_mA.toFixed(2)} mA ${a.frequency_Hz} Hz ${a.pulseWidth_us} us` : 'off';
   const validity = step.valid ? 'valid' : 'invalid';
-  return `t ${step.t_s.toFixed(1).padStart(7)} s | biomarker ${marker}${thresholds} ${validity} | stim ${stim} | policy ${c.policyState} | ${c.governorState}`;
+  const driver = c.driver === undefined ? '' : ` | ${c.driver}`;
+  return `t ${step.t_s.toFixed(1).padStart(7)} s | biomarker ${marker}${thresholds} ${validity} | stim ${stim} | policy ${c.policyState} | ${c.governorState}${driver}`;
 }

@@ -14,6 +14,10 @@ export type RunSummary = ReturnType<typeof sessionSummary>;
 export async function summarizeRun(configPath: string, sets: readonly string[], duration_s: number): Promise<RunSummary> {
   const config = parseConfig(applyOverrides(readConfigFile(configPath), sets), configPath);
   const built = await buildSession(config, { configDir: dirname(resolve(configPath)), duration_s, speed: 'max' });
-  await lastValueFrom(built.steps, { defaultValue: null });
-  return sessionSummary(built.session, built.brain(), config);
+  try {
+    await lastValueFrom(built.steps, { defaultValue: null });
+  } finally {
+    await built.close();
+  }
+  return sessionSummary(built.session, built.brain(), config, built.driverCounters());
 }

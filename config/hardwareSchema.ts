@@ -116,8 +116,9 @@ export const mcp4725StimulatorSchema = z
     emulation: z
       .strictObject({
         refuseWritesAt_s: z.number().min(0).optional().describe('The emulated DAC stops acknowledging writes from this time on.'),
+        frequency_Hz: z.number().positive().max(10_000).default(130).describe('Pulse frequency the emulated stimulator runs at (set on the device itself; the DAC sets only the amplitude).'),
       })
-      .default({}),
+      .default({ frequency_Hz: 130 }),
   })
   .describe('An MCP4725 12-bit DAC driving a stimulator\'s analog amplitude input.');
 

@@ -223,17 +223,33 @@ export function sourceNominalFs_Hz(source: z.output<typeof sourceSchema>): numbe
  * amplitude the hard limits allow: a code clamped at full scale would deliver less than
  * the governor reports.
  */
-function hardwareChecks(cfg: { source: z.output<typeof sourceSchema>; stimulator: z.output<typeof stimulatorSchema>; limits: { amplitude_mA: { max: number } } }, ctx: z.RefinementCtx): void {
+function hardwareChecks(cfg: { source: z.output<typeof sourceSchema>; stimulator: z.output<typeof stimulatorSchema>; gpio: z.output<typeof gpioSchema>; limits: { amplitude_mA: { max: number } } }, ctx: z.RefinementCtx): void {
   const source = cfg.source;
+  if ((source.kind === 'ads1115' || source.kind === 'ads1015') && !source.emulated) {
+    const f = source.emulation.faults;
+    if (f.eioProbability > 0 || f.stall !== undefined || f.rdyStopsAt_s !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['source', 'emulation', 'faults'], message: 'are faults of the emulated chip: only with source.emulated: true' });
+    }
+  }
+  if (cfg.gpio.emulation.estopPressAt_s !== undefined) {
+    if (!((source.kind === 'ads1115' || source.kind === 'ads1015') && source.emulated)) {
+      ctx.addIssue({ code: 'custom', path: ['gpio', 'emulation', 'estopPressAt_s'], message: 'presses an emulated button: only with emulated hardware (source.emulated: true)' });
+    } else if (cfg.gpio.estop === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['gpio', 'emulation', 'estopPressAt_s'], message: 'needs gpio.estop (the line to press)' });
+    }
+  }
   const stim = cfg.stimulator;
   const adsEmulated = (source.kind === 'ads1115' || source.kind === 'ads1015') && source.emulated;
   const adsReal = (source.kind === 'ads1115' || source.kind === 'ads1015') && !source.emulated;
   if (stim.kind === 'mcp4725') {
-    if (stim.emulated && !(source.kind === 'sim' || adsEmulated)) {
-      ctx.addIssue({ code: 'custom', path: ['stimulator', 'emulated'], message: `an emulated MCP4725 needs a simulated patient: source.kind sim, or ${source.kind === 'csv' ? 'an ADS1x15 source' : `${source.kind}`} with emulated: true` });
+    if (stim.emulated && !adsEmulated) {
+      ctx.addIssue({ code: 'custom', path: ['stimulator', 'emulated'], message: `an emulated MCP4725 needs the emulated patient behind an emulated ADC: source.kind ads1115 or ads1015 with emulated: true (source.kind is ${source.kind}${adsReal ? ', real hardware' : ''})` });
     }
     if (!stim.emulated && adsEmulated) {
       ctx.addIssue({ code: 'custom', path: ['stimulator', 'emulated'], message: 'must be true when source.emulated is true (real and emulated hardware do not mix in one session)' });
+    }
+    if (!stim.emulated && stim.emulation.refuseWritesAt_s !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['stimulator', 'emulation', 'refuseWritesAt_s'], message: 'is a fault of the emulated DAC: only with stimulator.emulated: true' });
     }
     const fullScale_mA = stim.referenceVoltage_V * stim.mA_per_V * (4095 / 4096);
     if (cfg.limits.amplitude_mA.max > fullScale_mA) {
@@ -243,9 +259,6 @@ function hardwareChecks(cfg: { source: z.output<typeof sourceSchema>; stimulator
         message: `is ${cfg.limits.amplitude_mA.max} mA, more than the MCP4725 can ask for (${fullScale_mA.toFixed(4)} mA = referenceVoltage_V x mA_per_V x 4095/4096); lower it or recalibrate stimulator.mA_per_V`,
       });
     }
-  }
-  if (adsReal && stim.kind === 'simulated') {
-    // A real ADC with the simulated stimulator is allowed: a recording-only bench check. Nothing to refuse.
   }
 }
 

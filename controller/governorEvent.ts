@@ -2,6 +2,7 @@
 export type GovernorEventKind =
   | 'estop'
   | 'lockout'
+  | 'fault'
   | 'reset'
   | 'watchdog-fallback'
   | 'watchdog-recovered'

@@ -8,7 +8,8 @@ export interface GovernorTick {
   readonly events: readonly GovernorEvent[];
 }
 
-export type GovernorLatch = 'estop' | 'lockout' | 'dose';
+/** What holds the output off: an e-stop, a lockout, a spent dose, or a stimulator that failed (`fault`: only a new session clears it). */
+export type GovernorLatch = 'estop' | 'lockout' | 'dose' | 'fault';
 
 export interface DoseDelivered {
   readonly onTime_s: number;
@@ -85,7 +86,22 @@ export class SafetyGovernor {
     this.advance(t_s);
     const events: GovernorEvent[] = [];
     if (this.latch !== 'estop') events.push({ t_s, kind: 'estop', reason });
-    this.latch = 'estop';
+    // A fault outlives an e-stop: a reset after the e-stop must not bring a failed stimulator back.
+    if (this.latch !== 'fault') this.latch = 'estop';
+    this.current = this.off();
+    return { applied: this.current, events };
+  }
+
+  /**
+   * The stimulator hardware failed (a DAC that no longer takes writes): output off at once,
+   * latched for the rest of the session. `reset` does not clear it: whether the hardware
+   * works again is not something a command can know.
+   */
+  fault(t_s: number, reason: string): GovernorTick {
+    this.advance(t_s);
+    const events: GovernorEvent[] = [];
+    if (this.latch !== 'fault') events.push({ t_s, kind: 'fault', reason });
+    this.latch = 'fault';
     this.current = this.off();
     return { applied: this.current, events };
   }
@@ -129,7 +145,7 @@ export class SafetyGovernor {
     if (fresh) this.lastFresh_s = t_s;
 
     // 1. Latched e-stop or lockout.
-    if (this.latch === 'estop' || this.latch === 'lockout') {
+    if (this.latch === 'estop' || this.latch === 'lockout' || this.latch === 'fault') {
       this.current = this.off();
       return { applied: this.current, events };
     }

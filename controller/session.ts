@@ -3,6 +3,7 @@ import type { FeatureExtractorOptions, FeatureFrame } from '../signals/featureEx
 import { featureFrames } from '../signals/operators.js';
 import type { SampleBlock } from '../signals/sampleBlock.js';
 import { clip, type CommandDelivery, CommandProcessor, type CommandRules, MAX_NAME_CHARS } from './commands.js';
+import type { DriverEvent } from './driverEvent.js';
 import type { GovernorEvent } from './governorEvent.js';
 import type { Policy } from './policies/policy.js';
 import type { StimulatorPort } from './ports.js';
@@ -29,7 +30,7 @@ export interface SessionMarkEvent {
   readonly reason: string;
 }
 
-export type SessionEvent = GovernorEvent | CommandEvent | SessionMarkEvent;
+export type SessionEvent = GovernorEvent | CommandEvent | SessionMarkEvent | DriverEvent;
 
 /** The answer to a command (published on cmd/ack). */
 export interface CommandAck {
@@ -220,6 +221,21 @@ export class ClosedLoopSession {
     const tick = this.o.governor.estop(this.lastT_s, reason);
     this.o.stimulator.apply(tick.applied, this.lastT_s);
     this.report(tick.events);
+  }
+
+  /**
+   * The stimulator hardware failed (its driver gave up): the governor latches `fault`, the
+   * output goes off at once and stays off for the rest of the session.
+   */
+  fault(device: string, reason: string): void {
+    const tick = this.o.governor.fault(this.lastT_s, `${device}: ${reason}`);
+    this.o.stimulator.apply(tick.applied, this.lastT_s);
+    this.report(tick.events);
+  }
+
+  /** Something a driver noticed (a gap, a fallback to polling): logged, published and traced like every event. */
+  note(event: DriverEvent): void {
+    this.report([event]);
   }
 
   /**
