@@ -60,7 +60,7 @@ export async function checkGpio(roots: MachineRoots, setup: GpioSetup, onoffLoad
     return downgrade(checks, required);
   }
   const lines = chosen === 'sysfs' ? sysfs.lines : chardev.lines;
-  checks.push(ok('gpio', `backend ${chosen}${setup.backend === 'auto' ? ' (auto)' : ''}${lines ? `: ${lines.description}` : ''}`));
+  checks.push(ok('gpio', `backend ${chosen}${setup.backend === 'auto' ? ' (auto)' : ''}${lines ? '' : ' (chip lines not known: gpiodetect skipped)'}`));
   if (lines) {
     for (const use of setup.lines) {
       checks.push(
