@@ -13,6 +13,7 @@ Commands:
   sim --duration S        write synthetic LFP/EEG as CSV
   config check FILE       validate a config file
   config schema           print the config's JSON Schema
+  doctor [--config FILE]  check this machine for the configured hardware (I2C, GPIO)
 
 Exit codes: 0 success, 2 bad input (config, file, arguments), 1 internal failure,
 130 / 143 features or sim interrupted by SIGINT / SIGTERM (nothing written).
@@ -95,4 +96,31 @@ Interrupted (SIGINT, SIGTERM): nothing is written, exit 130 / 143.
 export const CONFIG_HELP = `Usage:
   neuroloop config check FILE     validate a config (YAML or JSON); lists every problem by path
   neuroloop config schema         print the JSON Schema of the config file (for editors)
+`;
+
+export const DOCTOR_HELP = `Usage: neuroloop doctor [--config FILE] [--json]
+
+Checks whether this machine can run the hardware a config names, one line per check
+(ok, warn or FAIL, with the fix): Node version; the optional native modules i2c-bus and
+onoff; /dev/i2c-* present and readable/writable (group i2c); each configured chip answers
+a probe that changes nothing (ADS1x15: its Config register is read; MCP4725: a read
+only, never a write); the GPIO backend that works here (sysfs with onoff, or
+/dev/gpiochip* with the libgpiod tools), the header chip and its base, and that the
+configured lines are on it.
+
+Without --config: checks the machine for a Raspberry Pi rig on I2C bus 1 (no chip is
+probed) and fails when there is no I2C bus. With a config whose hardware is emulated,
+or that has none: says so and checks only Node.
+
+Options:
+  --config FILE      config (YAML or JSON) naming the hardware
+  --json             one JSON object: {"v":1,"usable":...,"checks":[{"status","name","detail","fix"}]}
+
+Environment (for tests and containers; they move what doctor reads, and chips are not
+probed when the device folder is moved, since i2c-bus always opens /dev/i2c-N):
+  NEUROLOOP_DEV_ROOT          instead of /dev (i2c-*, gpiochip*)
+  NEUROLOOP_SYSFS_GPIO_ROOT   instead of /sys/class/gpio
+
+Exit codes: 0 the configured hardware is usable, 1 not usable (a check failed),
+2 bad arguments or config.
 `;

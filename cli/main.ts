@@ -2,7 +2,7 @@
 import { ConfigError } from '../config/problems.js';
 import { InputError } from '../drivers/inputError.js';
 import { OutputClosedError } from '../drivers/outputClosedError.js';
-import { CONFIG_HELP, FEATURES_HELP, MAIN_HELP, RUN_HELP, SIM_HELP } from './helpTexts.js';
+import { CONFIG_HELP, DOCTOR_HELP, FEATURES_HELP, MAIN_HELP, RUN_HELP, SIM_HELP } from './helpTexts.js';
 import { packageVersion } from './version.js';
 
 // Each command's module is imported when it is asked for: `--help` and `config check`
@@ -19,6 +19,9 @@ async function main(argv: string[]): Promise<number> {
     case 'sim':
       if (asksForHelp(rest)) return printHelp(SIM_HELP);
       return (await import('./simCommand.js')).simCommand(rest);
+    case 'doctor':
+      if (asksForHelp(rest)) return printHelp(DOCTOR_HELP);
+      return (await import('./doctorCommand.js')).doctorCommand(rest);
     case 'config':
       if (rest[0] === '--help' || rest[0] === '-h') return printHelp(CONFIG_HELP);
       return (await import('./configCommand.js')).configCommand(rest);
@@ -34,7 +37,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(MAIN_HELP);
       return 2;
     default:
-      throw new InputError(`unknown command "${command}"; the commands are run, features, sim, config (neuroloop --help)`);
+      throw new InputError(`unknown command "${command}"; the commands are run, features, sim, config, doctor (neuroloop --help)`);
   }
 }
 

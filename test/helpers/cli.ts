@@ -14,9 +14,23 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], options: { cwd?: string; timeout_ms?: number } = {}): Promise<CliResult> {
+export interface RunCliOptions {
+  cwd?: string;
+  timeout_ms?: number;
+  /** Added to (and overriding) this process's environment. */
+  env?: NodeJS.ProcessEnv;
+  /** Run as this user (needs root; tests that need a permission to be refused). */
+  user?: { uid: number; gid: number };
+}
+
+export function runCli(args: string[], options: RunCliOptions = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: options.cwd ?? REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: options.cwd ?? REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+      ...(options.user ?? {}),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
