@@ -55,6 +55,9 @@ export function amplitudeToCode(amplitude_mA: number, mA_per_V: number, referenc
   return Math.min(MCP4725_MAX_CODE, Math.max(0, code));
 }
 
+/** One settled promise for "nothing to do", so the per-tick path allocates nothing. */
+const DONE: Promise<void> = Promise.resolve();
+
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
@@ -217,8 +220,8 @@ export class Mcp4725Stimulator implements HardwareStimulatorPort {
   }
 
   private setEnable(active: boolean, force = false): Promise<void> {
-    if (this.enable === undefined) return Promise.resolve();
-    if (!force && this.enableActive === active) return Promise.resolve();
+    if (this.enable === undefined) return DONE;
+    if (!force && this.enableActive === active) return DONE;
     this.enableActive = active;
     const level = levelFor(active ? 'active' : 'inactive', this.config.enable?.activeLevel ?? 'high');
     return this.enable.set(level).catch((error: unknown) => {

@@ -27,7 +27,12 @@ export async function openGpioChip(config: Pick<GpioConfig, 'backend' | 'chip'>,
   const root = options.sysfsRoot ?? '/sys/class/gpio';
   const loadGpio = options.loadGpio ?? loadOnoff;
   const runner = options.runner ?? processToolRunner();
-  if (config.backend === 'sysfs') return OnoffGpioChip.open({ root, chip: config.chip, Gpio: await loadGpio() });
+  if (config.backend === 'sysfs') {
+    // The chip first: on a kernel without sysfs GPIO that is the message that helps, not a missing onoff.
+    const found = findGpioChip(listSysfsGpioChips(root), config.chip);
+    if ('error' in found) throw new InputError(`${root}: ${found.error} (gpio.backend sysfs; try libgpiod)`);
+    return OnoffGpioChip.open({ root, chip: config.chip, Gpio: await loadGpio() });
+  }
   if (config.backend === 'libgpiod') return LibgpiodToolsChip.open({ chip: config.chip, runner });
 
   let sysfsWhy: string;

@@ -254,6 +254,16 @@ describe('openGpioChip', () => {
     expect(chip.description).toMatch(/^libgpiod v1/);
   });
 
+  it('sysfs asked for on a kernel without it: the error says so before onoff is even loaded', async () => {
+    let loaded = false;
+    const loadGpio = async () => {
+      loaded = true;
+      return fakeOnoff().Gpio;
+    };
+    await expect(openGpioChip({ backend: 'sysfs' }, { sysfsRoot: NO_SYSFS, loadGpio })).rejects.toThrow(/no Raspberry Pi header GPIO chip.*try libgpiod/);
+    expect(loaded).toBe(false);
+  });
+
   it('auto with neither: one error naming both fixes', async () => {
     await expect(openGpioChip({ backend: 'auto' }, { sysfsRoot: NO_SYSFS, runner: noTools })).rejects.toThrow(/sysfs: .*onoff.*libgpiod: .*apt-get install -y gpiod/);
   });

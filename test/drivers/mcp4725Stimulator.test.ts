@@ -253,7 +253,7 @@ describe('Mcp4725Stimulator close', () => {
   });
 
   it('waits for the write on the bus, never writes the stale wanted value, and never throws on a dead bus', async () => {
-    const { stim, dac, writes, bus, events } = await rig();
+    const { stim, dac, writes, events } = await rig();
     await stim.start();
     stim.apply(on(1), 0);
     const closed = stim.close();
@@ -266,7 +266,6 @@ describe('Mcp4725Stimulator close', () => {
     await other.bus.close();
     await expect(other.stim.close()).resolves.toBeUndefined();
     expect(other.events.some((e) => /close: writing code 0 failed/.test(e.reason))).toBe(true);
-    expect(bus).toBeDefined();
-    expect(events).toEqual([]);
+    expect(events).toEqual([]); // the first close was clean: nothing to report
   });
 });
