@@ -20,3 +20,5 @@ export interface I2cBusPort {
 export const GENERAL_CALL_ADDRESS = 0x00;
 /** General-call reset command (I2C specification; ADS1115 and MCP4725 datasheets). */
 export const GENERAL_CALL_RESET = 0x06;
+/** General-call wake-up command (I2C specification; MCP4725: clears the power-down bits). */
+export const GENERAL_CALL_WAKE_UP = 0x09;

@@ -1,5 +1,5 @@
 import type { Clock } from '../controller/clock.js';
-import { GENERAL_CALL_ADDRESS, GENERAL_CALL_RESET, type I2cBusPort } from '../controller/i2cBus.js';
+import { GENERAL_CALL_ADDRESS, GENERAL_CALL_RESET, GENERAL_CALL_WAKE_UP, type I2cBusPort } from '../controller/i2cBus.js';
 import type { EmulatedI2cDevice } from './emulatedI2cDevice.js';
 
 /** What an injected fault does to one transfer: fail with this errno code, or never finish (a stalled bus). */
@@ -21,7 +21,7 @@ function errnoError(code: string, message: string): Error {
  * Each transfer takes its time on the wire at the bus clock (400 kHz by default) on the
  * virtual clock, then reaches the chip with its exact bytes. No chip at an address: ENXIO,
  * as the Linux driver reports a missing ACK. A write to the general-call address 0x00 with
- * 0x06 resets every chip that honours it. Faults are injected per transfer.
+ * 0x06 resets every chip that honours it, 0x09 wakes up every chip that honours it. Faults are injected per transfer.
  */
 export class EmulatedI2cBus implements I2cBusPort {
   private readonly devices = new Map<number, EmulatedI2cDevice>();
@@ -51,6 +51,7 @@ export class EmulatedI2cBus implements I2cBusPort {
     return this.transfer(address, 'write', bytes, length, () => {
       if (address === GENERAL_CALL_ADDRESS) {
         if (bytes.length === 1 && bytes[0] === GENERAL_CALL_RESET) for (const d of this.devices.values()) d.generalCallReset?.();
+        if (bytes.length === 1 && bytes[0] === GENERAL_CALL_WAKE_UP) for (const d of this.devices.values()) d.generalCallWakeUp?.();
         return;
       }
       this.device(address).write(bytes);

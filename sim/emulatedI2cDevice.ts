@@ -12,4 +12,6 @@ export interface EmulatedI2cDevice {
   read(length: number): Uint8Array;
   /** The general-call reset (0x06 to address 0x00), if the chip honours it. */
   generalCallReset?(): void;
+  /** The general-call wake-up (0x09 to address 0x00), if the chip honours it. */
+  generalCallWakeUp?(): void;
 }
