@@ -3,7 +3,7 @@ import { lastValueFrom } from 'rxjs';
 import { parseConfig, readConfigFile } from '../config/load.js';
 import type { AdsSourceConfig } from '../config/schema.js';
 import { buildSession } from '../cli/buildSession.js';
-import { Ads1x15Source } from '../drivers/ads1x15Source.js';
+import { ADS_RDY_EDGE, Ads1x15Source } from '../drivers/ads1x15Source.js';
 import { EmulatedRig } from '../sim/emulatedRig.js';
 import type { EmulatedI2cDevice } from '../sim/emulatedI2cDevice.js';
 
@@ -59,7 +59,7 @@ export async function runEmulatedHardwareJob(data_s = 120): Promise<EmulatedHard
   const chips = { ms: 0 };
   if (rig.ads) timed(rig.ads, chips);
   const source = config.source as AdsSourceConfig;
-  const driver = new Ads1x15Source({ config: source, bus: rig.bus, clock: rig.clock, rdy: source.alertRdyLine === undefined ? undefined : await rig.gpio.input(source.alertRdyLine, 'falling', 'bench'), onEvent: () => {}, duration_s: data_s });
+  const driver = new Ads1x15Source({ config: source, bus: rig.bus, clock: rig.clock, rdy: source.alertRdyLine === undefined ? undefined : await rig.gpio.input(source.alertRdyLine, ADS_RDY_EDGE, 'bench'), onEvent: () => {}, duration_s: data_s });
   const t1 = performance.now();
   await lastValueFrom(driver.blocks(), { defaultValue: null });
   const source_ms = performance.now() - t1;

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { from, type Observable } from 'rxjs';
 import type { AdsSourceConfig, Config, SourceConfig } from '../config/schema.js';
 import type { AdcCounters } from '../controller/sampleSource.js';
-import { Ads1x15Source } from '../drivers/ads1x15Source.js';
+import { ADS_RDY_EDGE, Ads1x15Source } from '../drivers/ads1x15Source.js';
 import { openCsvSignal } from '../drivers/csvSignalReader.js';
 import { InputError } from '../drivers/inputError.js';
 import type { SampleBlock } from '../signals/sampleBlock.js';
@@ -68,8 +68,8 @@ async function openAds(source: AdsSourceConfig, ctx: SourceContext): Promise<Ope
   const hw = ctx.hardware;
   const bus = await hw.bus(source.bus, 'source.bus');
   const gpio = source.alertRdyLine === undefined ? null : await hw.gpio();
-  // ALERT/RDY pulses at the end of each conversion (the driver sets COMP_POL active low: a falling edge).
-  const rdy = gpio === null || source.alertRdyLine === undefined ? undefined : await gpio.input(source.alertRdyLine, 'falling', 'neuroloop alert-rdy');
+  // ALERT/RDY pulses at the end of each conversion, starting with ADS_RDY_EDGE.
+  const rdy = gpio === null || source.alertRdyLine === undefined ? undefined : await gpio.input(source.alertRdyLine, ADS_RDY_EDGE, 'neuroloop alert-rdy');
   const driver = new Ads1x15Source({ config: source, bus, clock: hw.clock, rdy, onEvent: (e) => hw.onDriverEvent(e), duration_s: ctx.duration_s });
   hw.onClose(() => driver.close());
   return { channels: driver.channels, fs_Hz: driver.fs_Hz, blocks: driver.blocks(), brain: () => hw.rig?.brain ?? null, counters: () => driver.counters() };

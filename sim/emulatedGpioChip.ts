@@ -34,6 +34,8 @@ export class EmulatedGpioChip implements GpioChipPort {
   /** The level on each pin, driven from outside (inputs) or by the output. Unset pins read 0. */
   private readonly pins = new Map<number, GpioLevel>();
   private readonly watchers = new Map<number, ((level: GpioLevel) => void)[]>();
+  /** The outside world listening to an output pin (the emulated stimulator's enable input). */
+  private readonly outputListeners = new Map<number, ((level: GpioLevel) => void)[]>();
 
   constructor(
     private readonly clock: Clock,
@@ -46,6 +48,7 @@ export class EmulatedGpioChip implements GpioChipPort {
     const state = this.claim(line, 'output', consumer, null);
     state.history.push({ t_ms: this.clock.now_ms(), level: initial });
     this.pins.set(line, initial);
+    this.notifyOutput(line, initial);
     const chip = this;
     let level: GpioLevel = initial;
     return {
@@ -57,6 +60,7 @@ export class EmulatedGpioChip implements GpioChipPort {
         level = next;
         chip.pins.set(line, next);
         state.history.push({ t_ms: chip.clock.now_ms(), level: next });
+        chip.notifyOutput(line, next);
       },
       async release(): Promise<void> {
         state.released = true;
@@ -102,6 +106,17 @@ export class EmulatedGpioChip implements GpioChipPort {
     const kind: GpioEdge = level === 1 ? 'rising' : 'falling';
     if (state.edge !== 'both' && state.edge !== kind) return;
     for (const listener of [...(this.watchers.get(line) ?? [])]) listener(level);
+  }
+
+  /** Calls `listener` with every level an output on `line` is driven to (whoever claims it). */
+  onOutput(line: number, listener: (level: GpioLevel) => void): void {
+    const listeners = this.outputListeners.get(line) ?? [];
+    listeners.push(listener);
+    this.outputListeners.set(line, listeners);
+  }
+
+  private notifyOutput(line: number, level: GpioLevel): void {
+    for (const listener of this.outputListeners.get(line) ?? []) listener(level);
   }
 
   /** The level on a pin now (outputs: what was last set). */
