@@ -104,6 +104,8 @@ async function compose(config: Config, o: SessionOverrides, hooks: SessionHooks,
     const line = await (await hardware.gpio()).input(gpio.estop.line, 'both', 'neuroloop e-stop');
     const where = `e-stop input GPIO${gpio.estop.line}`;
     estop = new EstopInput({ line, activeLevel: gpio.estop.activeLevel, debounce_ms: gpio.estop.debounce_ms, clock: hardware.clock, onPress: () => built.estop(`${where} pressed`) });
+    // A button already held down (or a broken wire reading active) would stop at once: refuse to start instead.
+    if (await estop.isPressed()) throw new InputError(`gpio.estop: ${where} reads ${gpio.estop.activeLevel} (pressed) at start; release the button or check its wiring and activeLevel`);
   }
   const estopInput = estop;
   return {

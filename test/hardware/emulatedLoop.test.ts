@@ -134,4 +134,11 @@ describe('the closed loop on emulated hardware', () => {
     expect(c.gapSamples).toBeLessThan(built.fs_Hz);
     expect(events.some((e) => e.kind === 'driver' && /poll/i.test(e.reason))).toBe(true);
   }, 120_000);
+
+  it('an e-stop button held down at start refuses the session', async () => {
+    // Pressed at 0 s of virtual time: before the session is built (the start-up transfers take longer).
+    await expect(buildSession(config(['gpio.emulation.estopPressAt_s=0']), { configDir: `${REPO}config/examples`, duration_s: 5, speed: 'max' })).rejects.toThrow(
+      /gpio\.estop: e-stop input GPIO22 reads low \(pressed\) at start/,
+    );
+  });
 });
