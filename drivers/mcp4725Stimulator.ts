@@ -6,6 +6,7 @@ import type { HardwareStimulatorPort, StimulatorCounters } from '../controller/p
 import type { StimParams } from '../controller/stimParams.js';
 import type { Mcp4725StimulatorConfig } from '../config/hardwareSchema.js';
 import { levelFor } from './gpio/safeLevel.js';
+import { withTimeout } from './withTimeout.js';
 
 /**
  * An MCP4725 12-bit DAC (Microchip DS22039D) driving a stimulator's analog amplitude input,
@@ -282,29 +283,7 @@ export class Mcp4725Stimulator implements HardwareStimulatorPort {
 
   /** Rejects with ETIMEDOUT after transferTimeout_ms on the clock; `onTimeout` lets go of buffers the stuck transfer holds. */
   private withTimeout<T>(transfer: Promise<T>, what: string, onTimeout: () => void): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      let settled = false;
-      const cancel = this.clock.setTimer(this.config.transferTimeout_ms, () => {
-        if (settled) return;
-        settled = true;
-        onTimeout();
-        reject(Object.assign(new Error(`ETIMEDOUT: ${what} took longer than ${this.config.transferTimeout_ms} ms`), { code: 'ETIMEDOUT' }));
-      });
-      transfer.then(
-        (value) => {
-          if (settled) return;
-          settled = true;
-          cancel();
-          resolve(value);
-        },
-        (error: unknown) => {
-          if (settled) return;
-          settled = true;
-          cancel();
-          reject(error);
-        },
-      );
-    });
+    return withTimeout(transfer, this.clock, this.config.transferTimeout_ms, `${this.device} ${what}`, onTimeout);
   }
 
   private event(reason: string): void {
