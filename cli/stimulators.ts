@@ -1,7 +1,6 @@
 import type { Mcp4725StimulatorConfig, StimulatorConfig } from '../config/schema.js';
 import type { StimulatorCounters, StimulatorPort } from '../controller/ports.js';
 import { Mcp4725Stimulator } from '../drivers/mcp4725Stimulator.js';
-import { NullStimulator } from '../drivers/nullStimulator.js';
 import type { SyntheticBrain } from '../sim/syntheticBrain.js';
 import { SimulatedStimulator } from '../sim/simulatedStimulator.js';
 import type { HardwareContext } from './hardwareContext.js';
@@ -28,19 +27,13 @@ export const STIMULATORS: { readonly [K in StimulatorConfig['kind']]: Opener<K> 
     // Drives the simulated patient when there is one (its brain may be made only when the
     // source is subscribed); a replay's output goes nowhere.
     let target: SimulatedStimulator | null = null;
-    let targetOf: SyntheticBrain | null = null;
-    const none = new NullStimulator();
     return {
       stimulator: {
-        apply: (params, t_s) => {
+        apply: (params) => {
           const brain = ctx.brain();
-          if (brain === null) return none.apply();
-          if (targetOf !== brain) {
-            target = new SimulatedStimulator(brain);
-            targetOf = brain;
-          }
-          target?.apply(params);
-          void t_s;
+          if (brain === null) return;
+          if (target?.brain !== brain) target = new SimulatedStimulator(brain);
+          target.apply(params);
         },
       },
     };

@@ -8,8 +8,8 @@ import type { AdcCounters, SampleSourcePort } from '../controller/sampleSource.j
 import type { SampleBlock } from '../signals/sampleBlock.js';
 import { withTimeout } from './withTimeout.js';
 
-/** Register pointers (TI SBAS444D, address pointer register). */
-const POINTER = { conversion: 0x00, config: 0x01, lo: 0x02, hi: 0x03 } as const;
+/** Register pointers (TI SBAS444D, address pointer register P[1:0]). */
+export const ADS_POINTER = { conversion: 0x00, config: 0x01, lo: 0x02, hi: 0x03 } as const;
 /**
  * ALERT/RDY as conversion-ready: Hi_thresh MSB 1, Lo_thresh MSB 0 (and COMP_QUE != 11). With
  * COMP_POL 0 the pin is active low: it pulses low at the end of every conversion.
@@ -73,7 +73,7 @@ export class Ads1x15Source implements SampleSourcePort {
   private readonly counts: AdcCounters = { samples: 0, gapSamples: 0, gaps: 0, i2cErrors: 0, retries: 0, staleDiscarded: 0, saturatedSamples: 0, rdyTimeouts: 0, measuredFs_Hz: null };
   private readBuffer = Buffer.alloc(2);
   private writeBuffer = Buffer.alloc(3);
-  private pointerBuffer = Buffer.from([POINTER.conversion]);
+  private pointerBuffer = Buffer.from([ADS_POINTER.conversion]);
   private closed = false;
   private running = false;
 
@@ -153,7 +153,7 @@ export class Ads1x15Source implements SampleSourcePort {
     this.closed = true;
     // Single-shot mode: the chip powers down after the conversion in progress.
     try {
-      await this.writeRegister(POINTER.config, 0x0100 | (this.configWords[0] & 0x7eff));
+      await this.writeRegister(ADS_POINTER.config, 0x0100 | (this.configWords[0] & 0x7eff));
     } catch {
       // The chip may be gone; closing goes on.
     }
@@ -172,15 +172,15 @@ export class Ads1x15Source implements SampleSourcePort {
     const c = this.o.config;
     const first = this.configWords[0];
     // Each step retried like any transfer; what still fails stops the start with its error.
-    await this.transfer(() => this.writeRegister(POINTER.lo, RDY_LO_THRESH));
-    await this.transfer(() => this.writeRegister(POINTER.hi, RDY_HI_THRESH));
-    await this.transfer(() => this.writeRegister(POINTER.config, first));
-    const back = await this.transfer(() => this.readRegister(POINTER.config));
+    await this.transfer(() => this.writeRegister(ADS_POINTER.lo, RDY_LO_THRESH));
+    await this.transfer(() => this.writeRegister(ADS_POINTER.hi, RDY_HI_THRESH));
+    await this.transfer(() => this.writeRegister(ADS_POINTER.config, first));
+    const back = await this.transfer(() => this.readRegister(ADS_POINTER.config));
     // OS reads back as the conversion state, not what was written: compare bits 14:0.
     if ((back & 0x7fff) !== (first & 0x7fff)) {
       throw new Error(`${this.device} on bus ${c.bus}: config read back 0x${back.toString(16).padStart(4, '0')}, wrote 0x${first.toString(16).padStart(4, '0')} (is this an ${c.kind}?)`);
     }
-    await this.transfer(() => this.setPointer(POINTER.conversion));
+    await this.transfer(() => this.setPointer(ADS_POINTER.conversion));
     this.switchDone_ms = this.o.clock.now_ms();
     this.sinceSwitch = 0;
     this.newBlock(0);
@@ -312,8 +312,8 @@ export class Ads1x15Source implements SampleSourcePort {
   /** Rewrites MUX for the next input; the conversion in progress is then stale. */
   private async switchInput(): Promise<void> {
     try {
-      await this.transfer(() => this.writeRegister(POINTER.config, this.configWords[this.inputIndex]));
-      await this.transfer(() => this.setPointer(POINTER.conversion));
+      await this.transfer(() => this.writeRegister(ADS_POINTER.config, this.configWords[this.inputIndex]));
+      await this.transfer(() => this.setPointer(ADS_POINTER.conversion));
       this.needSwitch = false;
       this.sinceSwitch = 0;
       this.switchDone_ms = this.o.clock.now_ms();
@@ -409,7 +409,7 @@ export class Ads1x15Source implements SampleSourcePort {
           // The stalled transfer may still finish into these buffers: take fresh ones.
           this.readBuffer = Buffer.alloc(2);
           this.writeBuffer = Buffer.alloc(3);
-          this.pointerBuffer = Buffer.from([POINTER.conversion]);
+          this.pointerBuffer = Buffer.from([ADS_POINTER.conversion]);
         }
         if (attempt >= c.retries) {
           this.reportError(error as Error);

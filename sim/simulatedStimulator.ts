@@ -9,7 +9,7 @@ import type { SyntheticBrain } from './syntheticBrain.js';
 export class SimulatedStimulator implements StimulatorPort {
   private last: StimParams | null = null;
 
-  constructor(private readonly brain: SyntheticBrain) {}
+  constructor(readonly brain: SyntheticBrain) {}
 
   apply(params: StimParams): void {
     const last = this.last;

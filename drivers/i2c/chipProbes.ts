@@ -1,4 +1,5 @@
 import type { I2cBusPort } from '../../controller/i2cBus.js';
+import { ADS_POINTER } from '../ads1x15Source.js';
 import { ADS_FULL_SCALE_V, ADS_MUX, ADS1015_DATA_RATES_SPS, ADS1115_DATA_RATES_SPS, MCP4725_POWER_DOWN } from '../../config/hardwareSchema.js';
 
 /**
@@ -7,9 +8,6 @@ import { ADS_FULL_SCALE_V, ADS_MUX, ADS1015_DATA_RATES_SPS, ADS1115_DATA_RATES_S
  * a conversion or moves a DAC output.
  */
 
-/** ADS1x15 Address Pointer register, P[1:0] (TI SBAS444D, Register Map): 00 Conversion, 01 Config. */
-const ADS_POINTER_CONVERSION = 0x00;
-const ADS_POINTER_CONFIG = 0x01;
 
 export interface Ads1x15Config {
   /** The 16-bit Config register, most significant byte first on the wire. */
@@ -27,10 +25,10 @@ export interface Ads1x15Config {
  * where it is after power-up, so a driver that reads conversions finds it there.
  */
 export async function probeAds1x15(bus: I2cBusPort, address: number, kind: 'ads1115' | 'ads1015'): Promise<Ads1x15Config> {
-  await bus.i2cWrite(address, 1, Buffer.from([ADS_POINTER_CONFIG]));
+  await bus.i2cWrite(address, 1, Buffer.from([ADS_POINTER.config]));
   const data = Buffer.alloc(2);
   await bus.i2cRead(address, 2, data);
-  await bus.i2cWrite(address, 1, Buffer.from([ADS_POINTER_CONVERSION]));
+  await bus.i2cWrite(address, 1, Buffer.from([ADS_POINTER.conversion]));
   return decodeAds1x15Config(data.readUInt16BE(0), kind);
 }
 
