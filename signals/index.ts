@@ -12,3 +12,4 @@ export * from './sos.js';
 export * from './sosFilter.js';
 export * from './welch.js';
 export * from './complexDft.js';
+export * from './quantizationGrid.js';
