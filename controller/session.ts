@@ -30,7 +30,19 @@ export interface SessionMarkEvent {
   readonly reason: string;
 }
 
-export type SessionEvent = GovernorEvent | CommandEvent | SessionMarkEvent | DriverEvent;
+/**
+ * A mark from outside the loop, on the data's time axis: an annotation of a replayed
+ * recording (a marker such as "MedOn" or "levodopa 100 mg taken"). It changes nothing in
+ * the loop; it is traced at its sample so that decisions can be read beside it.
+ */
+export interface AnnotationEvent {
+  readonly t_s: number;
+  readonly kind: 'annotation';
+  readonly reason: string;
+  readonly duration_s?: number;
+}
+
+export type SessionEvent = GovernorEvent | CommandEvent | SessionMarkEvent | DriverEvent | AnnotationEvent;
 
 /** The answer to a command (published on cmd/ack). */
 export interface CommandAck {
@@ -233,8 +245,11 @@ export class ClosedLoopSession {
     this.report(tick.events);
   }
 
-  /** Something a driver noticed (a gap, a fallback to polling): logged, published and traced like every event. */
-  note(event: DriverEvent): void {
+  /**
+   * Something a driver noticed (a gap, a fallback to polling), or an annotation of a
+   * replayed file: logged, published and traced (in the next step) like every event.
+   */
+  note(event: DriverEvent | AnnotationEvent): void {
     this.report([event]);
   }
 
