@@ -67,6 +67,7 @@ export async function runSession(o: SessionRunOptions): Promise<SessionRunResult
   // A replayed recording's own [stop] (asked after a step) and [end] (why it ended).
   let recordedEnd: string | null = null;
   let replayStop: string | null = null;
+  let stopAfterIndex: number | null = null;
   const progress = o.replayOf !== undefined && (o.speed ?? 'max') === 'max' ? new Progress('replay') : null;
   // Null until built: a command arriving before the session is refused, not a crash.
   if (o.telemetry.on) running = await startTelemetry(config, o.telemetry.url, () => built?.session ?? null, logger, { takeOver: o.telemetry.takeOver });
@@ -84,11 +85,14 @@ export async function runSession(o: SessionRunOptions): Promise<SessionRunResult
         onProgress: progress === null ? undefined : (fraction) => progress.update(`${(fraction * 100).toFixed(0)} % of ${o.replayOf}`),
         onOwnTag: (text, index) => {
           if (text.startsWith(NEUROLOOP_TAG.end)) recordedEnd = text.slice(NEUROLOOP_TAG.end.length).trim();
-          else if (text.startsWith(NEUROLOOP_TAG.stop) && built !== null) {
-            // The recorded session was asked to stop after the step at `index`: so is this one.
-            if (lastStep !== null && lastStep.index > index) logger.warn({ index, at: lastStep.index }, 'the recording\'s stop is replayed late');
+          else if (text.startsWith(NEUROLOOP_TAG.stop)) {
+            // The recorded session was asked to stop after its step at `index` (0: before any step): so is this one.
             replayStop = text.slice(NEUROLOOP_TAG.stop.length).trim() || 'the recording';
-            built.session.requestStop();
+            const decided = lastStep?.index ?? 0;
+            if (decided >= index) {
+              if (decided > index) logger.warn({ index, at: decided }, "the recording's stop is replayed late");
+              built?.session.requestStop();
+            } else stopAfterIndex = index;
           }
         },
       },
@@ -195,6 +199,10 @@ export async function runSession(o: SessionRunOptions): Promise<SessionRunResult
         for (const t of traces) t.write(line, step.t_s * 1000);
         if (o.keepSteps) kept.push(line);
         recorder?.step(step);
+        if (stopAfterIndex !== null && step.index >= stopAfterIndex) {
+          stopAfterIndex = null;
+          session.requestStop();
+        }
         if (telemetry) {
           telemetry.step(step);
           telemetry.setState(governor.latched === 'estop' ? 'estop' : governor.latched ? 'fault' : 'online');

@@ -133,6 +133,8 @@ export class ClosedLoopSession {
   private rampedOff = false;
   private lastT_s = 0;
   private lastIndex = 0;
+  /** Exclusive end index of the last frame decided. */
+  private lastFrameIndex = 0;
   private lastRequest: StimParams | null = null;
   private frames = 0;
   private validFrames = 0;
@@ -301,6 +303,7 @@ export class ClosedLoopSession {
     const dt = Math.max(0, t - this.lastT_s);
     if (previous.enabled) this.energy += previous.amplitude_mA ** 2 * previous.frequency_Hz * (previous.pulseWidth_us * 1e-6) * dt;
     this.lastT_s = t;
+    this.lastFrameIndex = frame.index;
     this.lastRequest = request;
     this.frames++;
     if (frame.valid) this.validFrames++;
@@ -318,6 +321,10 @@ export class ClosedLoopSession {
   private end(reason: string): void {
     if (this.ended) return;
     this.ended = true;
+    // A stop that ramped to off ends at its last frame: the samples that arrived after it
+    // in the same block change nothing, and where a block ends must not change the result
+    // (a replay of the recording cuts its blocks elsewhere).
+    if (this.rampedOff) this.lastIndex = this.lastFrameIndex;
     // Energy up to the end of the data, then nothing may stay on.
     const end_s = this.lastIndex / this.o.signalPath.fs_Hz;
     const applied = this.o.governor.applied;
