@@ -98,3 +98,37 @@ describe('run --record, then replay the recording', () => {
     expect(lines(replayed).slice(1).join('\n')).toBe(a.slice(1).join('\n'));
   }, 120_000);
 });
+
+describe('replay refuses bad input with exit 2, naming what was expected, and writes nothing', () => {
+  const cases: [string, string[], RegExp][] = [
+    ['no file', ['replay'], /expected a FILE/],
+    ['a missing file', ['replay', 'nope.bdf', '--config', 'config/examples/sim-adbs.yaml'], /nope\.bdf: file not found/],
+    ['no config outside a session folder', ['replay', 'package.json'], /--config FILE is required/],
+    ['a bad speed', ['replay', 'package.json', '--config', 'config/examples/sim-adbs.yaml', '--speed', 'fast'], /--speed: expected realtime, max or a factor/],
+    ['--to before --from', ['replay', 'package.json', '--config', 'config/examples/sim-adbs.yaml', '--from', '10', '--to', '5'], /--to 5 must be after --from 10/],
+    ['a negative --from', ['replay', 'package.json', '--config', 'config/examples/sim-adbs.yaml', '--from=-1'], /--from: expected seconds >= 0/],
+    ['empty --channels', ['replay', 'package.json', '--config', 'config/examples/sim-adbs.yaml', '--channels', 'C3,,C4'], /--channels: expected labels or indices/],
+    ['--compare without --report', ['replay', 'package.json', '--compare', 'config/examples/sim-adbs.yaml', '--compare', 'config/examples/sim-adbs.yaml'], /--report F\.html; give one/],
+    ['a report that is not .html', ['replay', 'package.json', '--config', 'config/examples/sim-adbs.yaml', '--report', 'out.txt'], /expected a file name ending in \.html/],
+    ['--trace with several files', ['replay', 'a.bdf', 'b.bdf', '--config', 'config/examples/sim-adbs.yaml', '--trace', 't.ndjson'], /--trace: one session only/],
+    ['--jobs 0', ['replay', 'a.bdf', 'b.bdf', '--config', 'config/examples/sim-adbs.yaml', '--jobs', '0'], /--jobs/],
+  ];
+  for (const [what, args, message] of cases) {
+    it(what, async () => {
+      const r = await runCli(args);
+      expect(r.stderr).toMatch(message);
+      expect(r.code).toBe(2);
+    });
+  }
+
+  it('a trace path that is the replayed file itself is refused before anything is touched', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'x.bdf');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(file, 'not really a bdf');
+    const r = await runCli(['replay', file, '--config', 'config/examples/sim-adbs.yaml', '--trace', file]);
+    expect(r.stderr).toMatch(/--trace .*same file as source\.path/);
+    expect(r.code).toBe(2);
+    expect(readFileSync(file, 'utf8')).toBe('not really a bdf');
+  });
+});
