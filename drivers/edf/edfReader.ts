@@ -54,7 +54,7 @@ export async function openEdfSignal(path: string, options: EdfReadOptions = {}):
   if (ordinary.length === 0) {
     let count = 0;
     for await (const _ of (await openEdfAnnotations(path)).annotations) count++;
-    throw new InputError(`${path}: no signals to read: the file holds only annotations (${count}); read them as annotations`);
+    throw new InputError(`${path}: no signals to read: the file holds only annotations (${count})`);
   }
   if (info.recordDuration_s === 0) {
     throw new InputError(
