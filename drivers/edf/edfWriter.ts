@@ -70,8 +70,8 @@ export interface EdfWriterCounters {
 /**
  * The annotation signal's label. EDF+ names it "EDF Annotations"; BDF+ files name it
  * "BDF Annotations": EDFlib (the library under EDFbrowser) writes that and refuses a BDF+
- * file whose annotation signal is labelled "EDF Annotations" (checked with libedf 1.2x,
- * test/drivers/fixtures/edflibRead.c). MNE and biosig accept both.
+ * file whose annotation signal is labelled "EDF Annotations" (libedf 1.23, as the tests
+ * run it through test/drivers/fixtures/edflib_read.c). MNE and biosig accept both.
  */
 function annotationLabel(format: EdfFormat): string {
   return format === 'bdf' ? 'BDF Annotations' : ANNOTATION_LABEL;
@@ -222,7 +222,7 @@ function layOut(o: EdfWriterOptions): Layout {
     perSignal('samples per data record', i, formatEdfNumber(record.samples), `${name} samples per data record`);
   });
   // The annotation signal, last (EDF+ spec 2.2.1): blank transducer, dimension and
-  // prefiltering; the physical range must differ from itself, the digital one is the format's.
+  // prefiltering; any physical minimum and maximum that differ; the format's whole digital range.
   const a = o.signals.length;
   perSignal('label', a, annotationLabel(o.format), 'annotation signal label');
   perSignal('physical minimum', a, '-1', 'annotation signal physical minimum');
@@ -240,7 +240,8 @@ function layOut(o: EdfWriterOptions): Layout {
  *
  * Samples fill a preallocated record; each record is written with one positioned write as
  * soon as it is complete, and fsynced at least every `sync_ms` of host time, so a kill -9
- * loses at most the record being filled (at most a second) and leaves complete records
+ * loses at most the record being filled (a second or less, unless the rate needs longer
+ * records: chooseRecordDuration) and leaves complete records
  * that readers open (the record count stays -1 until close; readers infer it from the size).
  *
  * Lost samples (a jump in firstIndex) are padded with each channel's last value and
