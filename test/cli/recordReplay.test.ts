@@ -67,6 +67,21 @@ describe('run --record, then replay the recording', () => {
     expect(lines(replayed).slice(1).join('\n')).toBe(a.slice(1).join('\n'));
   }, 240_000);
 
+  it('samples the ADC lost (an I2C stall) are a gap in the recording and in the replay: the same decisions, only the driver\'s own report of the failure is not re-created', async () => {
+    const { live, replayed } = await recordThenReplay('config/examples/emulated-hw.yaml', ['--duration', '30', '--set', 'source.emulation.faults.stall={at_s: 10, for_s: 0.5}'], 'bdf');
+    const withoutDriverEvents = (path: string): string[] =>
+      lines(path)
+        .slice(1)
+        .map((l) => {
+          const record = JSON.parse(l) as { events: { kind: string }[] };
+          return JSON.stringify({ ...record, events: record.events.filter((e) => e.kind !== 'driver') });
+        });
+    const a = lines(live);
+    // The stall happened, and frames over it were invalid: the gap is real.
+    expect(a.some((l) => l.includes('"kind":"driver"'))).toBe(true);
+    expect(withoutDriverEvents(replayed)).toEqual(withoutDriverEvents(live));
+  }, 240_000);
+
   it('EDF+ (16-bit) on request: the live path uses the EDF grid, and the replay still matches byte for byte', async () => {
     const { live, replayed } = await recordThenReplay('config/examples/sim-adbs.yaml', ['--duration', '30', '--set', 'recording.format=edf'], 'edf');
     expect(lines(replayed).slice(1).join('\n')).toBe(lines(live).slice(1).join('\n'));
@@ -132,4 +147,64 @@ describe('replay refuses bad input with exit 2, naming what was expected, and wr
     expect(r.code).toBe(2);
     expect(readFileSync(file, 'utf8')).toBe('not really a bdf');
   });
+});
+
+describe('a recording survives a crash, and a file\'s markers reach the trace', () => {
+  it('kill -9 in the middle of run --record leaves a signal file that replays and a manifest saying it did not close', async () => {
+    const dir = tempDir();
+    const root = join(dir, 'sessions');
+    const running = startCli(['run', '--config', 'config/examples/sim-adbs.yaml', '--speed', 'realtime', '--no-mqtt', '--log-format', 'json', '--record', root]);
+    await new Promise((r) => setTimeout(r, 4500));
+    running.child.kill('SIGKILL');
+    await running.exited;
+    const folder = sessionFolder(root);
+    const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8'));
+    expect(manifest.closedCleanly).toBe(false);
+    expect(manifest.files).toBeUndefined();
+    const summary = join(dir, 'summary.json');
+    const replay = await runCli(['replay', join(folder, 'signal.bdf'), '--summary', summary, '--log-format', 'json']);
+    expect(replay.code, replay.stderr).toBe(0);
+    // About 4.5 s ran; at most about a second (and the record being filled) is lost.
+    const duration_s = JSON.parse(readFileSync(summary, 'utf8')).duration_s as number;
+    expect(duration_s).toBeGreaterThanOrEqual(2);
+    expect(duration_s).toBeLessThanOrEqual(5);
+  }, 60_000);
+
+  it('markers another program wrote (medication, MedOn) become annotation events at their sample; neuroloop\'s own tags in a foreign file are only text', async () => {
+    const { EdfWriter } = await import('../../drivers/edf/edfWriter.js');
+    const { symmetricGrid } = await import('../../drivers/edf/edfLayout.js');
+    const dir = tempDir();
+    const file = join(dir, 'marked.bdf');
+    const writer = await EdfWriter.create({
+      path: file,
+      format: 'bdf',
+      fs_Hz: 250,
+      start: new Date('2026-01-02T03:04:05Z'),
+      recording: { equipment: 'another-recorder' },
+      signals: ['ch0', 'ch1'].map((label) => ({ label, physicalDimension: 'uV', grid: symmetricGrid(500, 'bdf') })),
+    });
+    const n = 250 * 30;
+    const data = [new Float32Array(n), new Float32Array(n)];
+    for (let i = 0; i < n; i++) {
+      data[0][i] = 10 * Math.sin((2 * Math.PI * 20 * i) / 250);
+      data[1][i] = 5 * Math.sin((2 * Math.PI * 7 * i) / 250);
+    }
+    writer.write({ firstIndex: 0, fs_Hz: 250, channels: ['ch0', 'ch1'], data });
+    writer.annotate(12.34, 'levodopa 100 mg taken');
+    writer.annotate(20, '[end] not ours');
+    await writer.close('done');
+    const trace = join(dir, 'trace.ndjson');
+    const r = await runCli(['replay', file, '--config', 'config/examples/sim-adbs.yaml', '--trace', trace, '--log-format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const steps = lines(trace).slice(1, -1).map((l) => JSON.parse(l) as { index: number; events: { kind: string; reason: string; t_s: number }[] });
+    const withMarker = steps.filter((s) => s.events.some((e) => e.kind === 'annotation' && e.reason === 'levodopa 100 mg taken'));
+    expect(withMarker).toHaveLength(1);
+    // The first step whose window ends after sample 12.34 * 250 = 3085.
+    const first = steps.findIndex((s) => s.index > 3085);
+    expect(withMarker[0].index).toBe(steps[first].index);
+    expect(withMarker[0].events.find((e) => e.kind === 'annotation')?.t_s).toBeCloseTo(12.34, 9);
+    // In a file neuroloop did not write, "[end] ..." is a marker like any other and ends nothing.
+    expect(steps.some((s) => s.events.some((e) => e.reason === '[end] not ours'))).toBe(true);
+    expect(steps[steps.length - 1].index).toBeGreaterThan(29 * 250);
+  }, 60_000);
 });
