@@ -24,7 +24,7 @@ table { border-collapse: collapse; width: 100%; background: var(--panel); font-s
 th, td { text-align: left; padding: 3px 10px; border-bottom: 1px solid var(--rule); vertical-align: top; }
 th { background: #eef1f4; font-weight: 600; position: sticky; top: 0; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.reason { overflow-wrap: anywhere; white-space: pre-wrap; }
+td.reason { overflow-wrap: anywhere; white-space: pre-wrap; width: 100%; }
 td.key { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; white-space: nowrap; }
 td.null { color: var(--muted); }
 tr.differs td:not(.key) { background: #fff6dc; }

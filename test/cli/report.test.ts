@@ -7,6 +7,8 @@ import { parse as parseYaml } from 'yaml';
 import { decimationIndices } from '../../cli/report/decimate.js';
 import { MAX_BUCKETS, MAX_EVENTS_PER_RUN } from '../../cli/report/reportData.js';
 import { type ReportRun, readTraceFile, renderReportHtml, type TraceStepLine } from '../../cli/report/renderReportHtml.js';
+import type { SessionEndLine } from '../../cli/sessionTraceLines.js';
+import type { SessionStep } from '../../controller/session.js';
 import { InputError } from '../../drivers/inputError.js';
 import { type Chromium, launchChromium } from '../helpers/chromium.js';
 import { REPO, runCli, tempDir } from '../helpers/cli.js';
@@ -58,6 +60,10 @@ function embeddedData(html: string): { t0_s: number; t1_s: number; runs: { bio: 
   if (match === null) throw new Error('no report-data element');
   return JSON.parse(match[1]);
 }
+
+// The replay command may hand the session's own steps and end line to the report as they are.
+type Assignable<To, From extends To> = [To, From];
+export type SessionStepsFitTheReport = [Assignable<TraceStepLine, SessionStep>, Assignable<NonNullable<ReportRun['end']>, SessionEndLine>];
 
 describe('decimation (min/max per bucket)', () => {
   it('keeps, per bucket, the first, lowest, highest and last sample of each series and the gaps, and no more than 5 samples per series per bucket', () => {
