@@ -208,3 +208,58 @@ describe('a recording survives a crash, and a file\'s markers reach the trace', 
     expect(steps[steps.length - 1].index).toBeGreaterThan(29 * 250);
   }, 60_000);
 });
+
+describe('replay of many files, and the report', () => {
+  it('--jobs N gives one row per file in the order given, the same whatever N; a file that cannot be read gets a row saying why (exit 2)', async () => {
+    const dir = tempDir();
+    const root = join(dir, 'sessions');
+    for (const seed of [3, 4]) {
+      const r = await runCli(['run', '--config', 'config/examples/sim-adbs.yaml', '--duration', '30', '--speed', 'max', '--no-mqtt', '--seed', String(seed), '--record', root]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const signals = readdirSync(root)
+      .sort()
+      .map((f) => join(root, f, 'signal.bdf'));
+    const broken = join(dir, 'broken.edf');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(broken, `0       ${' '.repeat(244)}abcd`);
+    const files = [signals[0], broken, signals[1]];
+    const rows = async (jobs: string, out: string): Promise<string> => {
+      const r = await runCli(['replay', ...files, '--config', 'config/examples/sim-adbs.yaml', '--jobs', jobs, '--summary', out]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/broken\.edf: header field "number of signals" at byte 252/);
+      return readFileSync(out, 'utf8');
+    };
+    const one = await rows('1', join(dir, 'one.csv'));
+    const three = await rows('3', join(dir, 'three.csv'));
+    expect(three).toBe(one);
+    const table = one.trim().split('\n');
+    expect(table).toHaveLength(4);
+    expect(table[1]).toMatch(/^.*signal\.bdf,true,,250,2,30,/);
+    expect(table[2]).toMatch(/broken\.edf,false,"/);
+    // Different seeds, different sessions: the rows are each file's own.
+    expect(table[3]).not.toBe(table[1]);
+    const ndjson = await rows('2', join(dir, 'rows.ndjson'));
+    expect(ndjson.trim().split('\n').map((l) => (JSON.parse(l) as { ok: boolean }).ok)).toEqual([true, false, true]);
+  }, 120_000);
+
+  it('--report writes one self-contained HTML page, and --compare puts two configs side by side', async () => {
+    const dir = tempDir();
+    const root = join(dir, 'sessions');
+    const run = await runCli(['run', '--config', 'config/examples/sim-adbs.yaml', '--duration', '40', '--speed', 'max', '--no-mqtt', '--record', root]);
+    expect(run.code, run.stderr).toBe(0);
+    const signal = join(sessionFolder(root), 'signal.bdf');
+    const { writeFileSync } = await import('node:fs');
+    const other = join(dir, 'lower-threshold.yaml');
+    writeFileSync(other, readFileSync('config/examples/sim-adbs.yaml', 'utf8').replace(/upperThreshold: [^\n#]*/, 'upperThreshold: 1.0 '));
+    const report = join(dir, 'compare.html');
+    const r = await runCli(['replay', signal, '--compare', 'config/examples/sim-adbs.yaml', '--compare', other, '--report', report, '--log-format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const html = readFileSync(report, 'utf8');
+    expect(html).toMatch(/^<!DOCTYPE html>/i);
+    expect(html).toContain('sim-adbs.yaml');
+    expect(html).toContain('lower-threshold.yaml');
+    // Nothing from the network: no external script, style or font.
+    expect(html).not.toMatch(/(src|href)=["']?https?:/i);
+  }, 120_000);
+});
