@@ -156,7 +156,7 @@ export async function runSession(o: SessionRunOptions): Promise<SessionRunResult
         // inactive), so the summary's driver counters are final.
         await loop.close();
         const summary = sessionSummary(session, loop.brain(), config, loop.driverCounters());
-        const end = sessionEndLine(summary.duration_s, reason, clean, session.takePendingEvents());
+        const end = sessionEndLine(session.end_s, reason, clean, session.takePendingEvents());
         for (const t of traces) {
           t.writeNow(end);
           t.close();

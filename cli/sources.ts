@@ -34,6 +34,8 @@ export interface OpenedSource {
   readonly clippedSamples: () => number;
   /** Where the samples come from, for the recording's manifest. */
   readonly describe: string;
+  /** Session index of the first sample (a replay --from the middle of a file); default 0. */
+  readonly startIndex?: number;
 }
 
 export interface SourceContext {
@@ -91,7 +93,8 @@ export const SOURCES: { readonly [K in SourceConfig['kind']]: Opener<K> } = {
     const path = resolve(ctx.configDir, source.path);
     const signal = await openEdfSignal(path, { channels: source.channels, block_samples: source.block_samples, from_s: ctx.from_s, onNotice: ctx.onNotice, onProgress: ctx.onProgress });
     const fs_Hz = signal.fs_Hz;
-    const fromIndex = ctx.from_s === undefined ? 0 : Math.round(ctx.from_s * fs_Hz);
+    // As the reader places --from (drivers/edf/edfReader.ts): the first sample at or after it.
+    const fromIndex = ctx.from_s === undefined ? 0 : Math.ceil(ctx.from_s * fs_Hz - 1e-6);
     const endIndex = ctx.duration_s === undefined ? Number.POSITIVE_INFINITY : fromIndex + Math.round(ctx.duration_s * fs_Hz);
     const speed = ctx.pacing === 'max' ? null : (ctx.speed ?? 1);
     // Every annotation first (a writer may store one in any record), then the samples.
@@ -103,7 +106,7 @@ export const SOURCES: { readonly [K in SourceConfig['kind']]: Opener<K> } = {
     // A recording of this replay keeps the file's own grid where its samples are in uV (lossless).
     const inMicrovolts = signal.selected.every((s) => MICROVOLT.test(s.physicalDimension.trim()));
     const grid = inMicrovolts ? { grids: signal.selected.map((s) => s.grid), format: signal.info.format } : null;
-    return { channels: [...signal.channels], fs_Hz, blocks, brain: () => null, grid, clippedSamples: () => 0, describe: `${signal.info.variant} file ${path}` };
+    return { channels: [...signal.channels], fs_Hz, blocks, brain: () => null, grid, clippedSamples: () => 0, describe: `${signal.info.variant} file ${path}`, startIndex: fromIndex };
   },
   ads1115: (source, ctx) => openAds(source, ctx),
   ads1015: (source, ctx) => openAds(source, ctx),

@@ -263,3 +263,24 @@ describe('replay of many files, and the report', () => {
     expect(html).not.toMatch(/(src|href)=["']?https?:/i);
   }, 120_000);
 });
+
+describe('replay --from/--to', () => {
+  it('replays only the span asked for: time stays the file\'s, the session starts at --from without counting the samples before it as lost', async () => {
+    const dir = tempDir();
+    const root = join(dir, 'sessions');
+    const run = await runCli(['run', '--config', 'config/examples/sim-adbs.yaml', '--duration', '30', '--speed', 'max', '--no-mqtt', '--record', root]);
+    expect(run.code, run.stderr).toBe(0);
+    const trace = join(dir, 'span.ndjson');
+    const summary = join(dir, 'span.json');
+    const r = await runCli(['replay', join(sessionFolder(root), 'signal.bdf'), '--from', '10', '--to', '20', '--trace', trace, '--summary', summary]);
+    expect(r.code, r.stderr).toBe(0);
+    const all = lines(trace).map((l) => JSON.parse(l) as { index?: number; t_s?: number; events?: { kind: string; reason: string }[] });
+    const steps = all.slice(1, -1);
+    // The first window that lies wholly after 10 s (2500 samples, window 125, hop 25), none marked as a gap.
+    expect(steps[0].index).toBe(2625);
+    expect(steps.every((s) => (s.events ?? []).every((e) => !/gap/.test(e.reason)))).toBe(true);
+    expect(steps[steps.length - 1].index).toBeLessThanOrEqual(5000);
+    expect(all[all.length - 1].t_s).toBe(20);
+    expect(JSON.parse(readFileSync(summary, 'utf8')).duration_s).toBe(10);
+  }, 60_000);
+});
