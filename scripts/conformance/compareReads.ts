@@ -12,11 +12,27 @@ export interface Findings {
   readonly facts: string[];
   readonly explained: string[];
   readonly problems: string[];
+  /** Per channel compared with MNE: the largest difference, in µV (or the header's unit when not a voltage). */
+  readonly channels: ChannelDifference[];
 }
 
-export const noFindings = (): Findings => ({ facts: [], explained: [], problems: [] });
+export interface ChannelDifference {
+  readonly index: number;
+  readonly label: string;
+  readonly maxAbs: number;
+  /** "µV", or the header's dimension of a channel that is not a voltage. */
+  readonly unit: string;
+  /** The largest |value| of the channel, to judge maxAbs by (a Float32 step is |x|·2^-23). */
+  readonly largest: number;
+}
 
-/** Microvolts per unit of a physical dimension, for reporting differences in µV; null: not a voltage. */
+export const noFindings = (): Findings => ({ facts: [], explained: [], problems: [], channels: [] });
+
+/**
+ * Microvolts per unit of a physical dimension; null: not a voltage. neuroloop yields µV for
+ * voltages (SampleBlock) and other units unchanged; kept here apart from the reader's own
+ * table (drivers/edf/microvoltScale.ts), so that a unit the two disagree on shows up.
+ */
 export function microvoltsPer(dimension: string): number | null {
   const unit = dimension.replace(/\s+/g, '').replace(/µ|μ/g, 'u').toLowerCase();
   return { uv: 1, mv: 1e3, v: 1e6, nv: 1e-3 }[unit] ?? null;
@@ -31,20 +47,22 @@ const mneLabel = (label: string): string => label.trim();
  * (|x|·2^-24) plus float64 noise on the numbers the formula handles (1e-9 of the larger
  * of the physical range ends and the digital extremes times the step).
  */
-function compareGroup(ours: RateGroup, mne: MneGroup, variant: string, findings: Findings): { worst_uV: number; worstOther: number } {
+function compareGroup(ours: RateGroup, mne: MneGroup, variant: string, findings: Findings): { worst_uV: number; worstOther: number; valuesAgree: boolean } {
   const name = `signals ${ours.signals.map((s) => s.index).join(',')}`;
   if (Math.abs(ours.fs_Hz - mne.sfreq) > 1e-9 * mne.sfreq) findings.problems.push(`${name}: fs ${ours.fs_Hz} Hz, MNE ${mne.sfreq} Hz`);
 
   ours.signals.forEach((s, c) => {
     const theirs = mne.ch_names[c];
-    if (s.label === theirs) return;
-    const renamed = /^(.*)-\d+$/.exec(theirs ?? '');
-    if (renamed !== null && renamed[1] === mneLabel(s.label) && mne.warnings.some((w) => w.includes('not unique'))) {
-      findings.explained.push(`duplicate label "${s.label}" (signal ${s.index}): MNE renames it "${theirs}"; we keep the header's label`);
-    } else if (mneLabel(s.label) === theirs) {
+    const mine = ours.channels[c];
+    if (mine === theirs) return;
+    const ourDuplicate = /^(.*) #\d+$/.exec(mine);
+    const theirDuplicate = /^(.*)-\d+$/.exec(theirs ?? '');
+    if (ourDuplicate !== null && theirDuplicate !== null && ourDuplicate[1] === s.label && theirDuplicate[1] === mneLabel(s.label)) {
+      findings.explained.push(`duplicate label "${s.label}": we name signal ${s.index} "${mine}" (its header index), MNE "${theirs}" (a running number)`);
+    } else if (mneLabel(s.label) === theirs && mine === s.label) {
       findings.explained.push(`label "${s.label}" (signal ${s.index}): MNE strips the leading spaces`);
     } else {
-      findings.problems.push(`label of signal ${s.index}: we say "${s.label}", MNE "${theirs}"`);
+      findings.problems.push(`name of signal ${s.index}: we say "${mine}", MNE "${theirs}"`);
     }
   });
 
@@ -59,38 +77,47 @@ function compareGroup(ours: RateGroup, mne: MneGroup, variant: string, findings:
 
   let worst_uV = 0;
   let worstOther = 0;
+  let valuesAgree = true;
   ours.signals.forEach((s, c) => {
     const values = ours.samples[c];
     const theirs = mne.values[c];
     if (theirs === undefined) return;
     const n = Math.min(values.length, theirs.length);
-    const { maxAbs, badAt } = compareValues(s, values, theirs, mne.units[c], n);
     const scale = microvoltsPer(s.physicalDimension);
+    const unit = scale === null ? JSON.stringify(s.physicalDimension) : 'µV';
+    const { maxAbs, badAt, largest } = compareValues(s, values, theirs, scale ?? 1, mne.units[c], n);
+    findings.channels.push({ index: s.index, label: s.label, maxAbs, unit: scale === null ? s.physicalDimension : 'µV', largest });
     if (scale === null) worstOther = Math.max(worstOther, maxAbs);
-    else worst_uV = Math.max(worst_uV, maxAbs * scale);
+    else worst_uV = Math.max(worst_uV, maxAbs);
     if (badAt >= 0) {
+      valuesAgree = false;
       findings.problems.push(
-        `signal ${s.index} "${s.label}": sample ${badAt} is ${values[badAt]} ${s.physicalDimension}, MNE ${theirs[badAt] / mne.units[c]} (max |Δ| ${maxAbs.toPrecision(3)} ${s.physicalDimension})`,
+        `signal ${s.index} "${s.label}": sample ${badAt} is ${values[badAt]} ${unit}, MNE ${(theirs[badAt] / mne.units[c]) * (scale ?? 1)} ${unit} (max |Δ| ${maxAbs.toPrecision(3)} ${unit})`,
       );
     }
   });
-  return { worst_uV, worstOther };
+  return { worst_uV, worstOther, valuesAgree };
 }
 
-/** Largest |ours - MNE| in the header's unit, and the first sample beyond the allowance (-1: none). */
-function compareValues(s: EdfSignalInfo, ours: Float32Array, mne: Float64Array, mneUnit: number, n: number): { maxAbs: number; badAt: number } {
+/**
+ * Largest |ours - MNE| in our unit (µV for a voltage, `scale` µV per header unit; else the
+ * header's unit, scale 1), and the first sample beyond the allowance (-1: none).
+ */
+function compareValues(s: EdfSignalInfo, ours: Float32Array, mne: Float64Array, scale: number, mneUnit: number, n: number): { maxAbs: number; badAt: number; largest: number } {
   const g = s.grid;
   const step = Math.abs((g.physicalMax - g.physicalMin) / (g.digitalMax - g.digitalMin));
-  const noise = 1e-9 * Math.max(Math.abs(g.physicalMin), Math.abs(g.physicalMax), step * Math.max(Math.abs(g.digitalMin), Math.abs(g.digitalMax)));
+  const noise = 1e-9 * scale * Math.max(Math.abs(g.physicalMin), Math.abs(g.physicalMax), step * Math.max(Math.abs(g.digitalMin), Math.abs(g.digitalMax)));
   let maxAbs = 0;
   let badAt = -1;
+  let largest = 0;
   for (let i = 0; i < n; i++) {
-    const theirs = mne[i] / mneUnit;
+    const theirs = (mne[i] / mneUnit) * scale;
     const d = Math.abs(ours[i] - theirs);
     if (d > maxAbs) maxAbs = d;
+    largest = Math.max(largest, Math.abs(theirs));
     if (badAt < 0 && !(d <= Math.abs(theirs) * 2 ** -24 + noise)) badAt = i;
   }
-  return { maxAbs, badAt };
+  return { maxAbs, badAt, largest };
 }
 
 /** One annotation on MNE's clock: seconds after the first data record. */
@@ -147,6 +174,10 @@ function describeMarks(marks: readonly Mark[]): string {
   return shown.join(', ') + (marks.length > 3 ? ` and ${marks.length - 3} more` : '');
 }
 
+function short(text: string): string {
+  return text.length > 140 ? `${text.slice(0, 137)}…` : text;
+}
+
 export function round(x: number, digits: number): number {
   return Number(x.toFixed(digits));
 }
@@ -167,6 +198,7 @@ export function compareReads(ours: NeuroloopRead, mne: MneRead): Findings {
   findings.facts.push(variant);
   let worst_uV = 0;
   let worstOther = 0;
+  let valuesAgree = true;
   for (const group of ours.groups) {
     const indices = group.signals.map((s) => s.index).join(',');
     const theirs = mne.groups.find((g) => g.header_indices.join(',') === indices);
@@ -179,6 +211,7 @@ export function compareReads(ours: NeuroloopRead, mne: MneRead): Findings {
     const w = compareGroup(group, theirs, variant, findings);
     worst_uV = Math.max(worst_uV, w.worst_uV);
     worstOther = Math.max(worstOther, w.worstOther);
+    valuesAgree &&= w.valuesAgree;
   }
   for (const g of mne.groups) {
     if (!ours.groups.some((o) => o.signals.map((s) => s.index).join(',') === g.header_indices.join(','))) {
@@ -187,8 +220,10 @@ export function compareReads(ours: NeuroloopRead, mne: MneRead): Findings {
   }
   if (ours.groups.length > 1) findings.facts.push(`${ours.groups.length} rates, each read on its own (MNE with the others excluded, so that it does not resample)`);
   if (ours.groups.length > 0) {
-    findings.facts.push(`max |Δ| ${worst_uV.toPrecision(2)} µV` + (worstOther > 0 ? `, ${worstOther.toPrecision(2)} on non-voltage channels` : ''));
+    const within = valuesAgree ? ', every sample within Float32 rounding' : '';
+    findings.facts.push(`max |Δ| ${worst_uV.toPrecision(2)} µV` + (worstOther > 0 ? ` (${worstOther.toPrecision(2)} on non-voltage channels)` : '') + within);
   }
+  if (ours.info.warnings.length > 0) findings.facts.push(`our reader warns: ${ours.info.warnings.map((w) => short(w.replace(`${ours.info.path}: `, ''))).join(' / ')}`);
   if (mne.annotations !== null) compareAnnotations(ours.annotations, ours.dataStart_s, mne.annotations, findings);
   return findings;
 }

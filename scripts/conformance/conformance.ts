@@ -11,7 +11,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compareReads } from './compareReads.js';
+import { compareReads, type ChannelDifference } from './compareReads.js';
 import { applyKnownDifferences } from './knownDifferences.js';
 import { readWithMne } from './mneRead.js';
 import { readWithNeuroloop } from './neuroloopRead.js';
@@ -30,6 +30,7 @@ interface Row {
   readonly failed: boolean;
   /** The MNE that read it, to label the document. */
   readonly mneVersion?: string;
+  readonly channels?: readonly ChannelDifference[];
 }
 
 function samplesDir(): string {
@@ -62,7 +63,7 @@ async function checkFile(dir: string, file: string): Promise<Row> {
   ]
     .filter((n) => n !== '')
     .join('; ');
-  return { file, verdict, notes, failed: findings.problems.length > 0, mneVersion: mne.mne_version };
+  return { file, verdict, notes, failed: findings.problems.length > 0, mneVersion: mne.mne_version, channels: findings.channels };
 }
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
@@ -98,6 +99,21 @@ function markdown(rows: readonly Row[], mneVersion: string): string {
     '|---|---|---|',
     ...rows.map((r) => `| ${cell(r.file)} | ${r.verdict} | ${cell(r.notes)} |`),
     '',
+    '## Per channel',
+    '',
+    'The largest |ours − MNE| of each channel, and in brackets the largest |value| of the',
+    'channel (a Float32 step there is |x|·2⁻²³): µV for voltage channels, else the header’s unit.',
+    '',
+    ...rows
+      .filter((r) => (r.channels ?? []).length > 0)
+      .flatMap((r) => [
+        `<details><summary>${r.file}</summary>`,
+        '',
+        (r.channels ?? []).map((c) => `${c.index} ${cell(c.label)}: ${c.maxAbs.toPrecision(2)} ${c.unit} (${c.largest.toPrecision(3)})`).join(' · '),
+        '',
+        '</details>',
+        '',
+      ]),
   ].join('\n');
 }
 

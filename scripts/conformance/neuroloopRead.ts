@@ -1,5 +1,5 @@
 import { readEdfHeader } from '../../drivers/edf/edfHeaderReader.js';
-import { openEdfSignal } from '../../drivers/edf/edfReader.js';
+import { openEdfAnnotations, openEdfSignal } from '../../drivers/edf/edfReader.js';
 import type { EdfAnnotation, EdfFileInfo, EdfSignalInfo } from '../../drivers/edf/edfTypes.js';
 
 /** Contiguous samples: a jump in firstIndex (an EDF+D gap) starts a new run. */
@@ -15,7 +15,7 @@ export interface RateGroup {
   readonly fs_Hz: number;
   readonly dataStart_s: number;
   readonly runs: readonly Run[];
-  /** Per channel, every sample in file order (the runs joined end to end). */
+  /** Per channel, every sample in file order (the runs joined end to end): µV for voltage channels, else the header's unit. */
   readonly samples: readonly Float32Array[];
   readonly notices: readonly string[];
 }
@@ -73,9 +73,10 @@ export async function readWithNeuroloop(path: string): Promise<NeuroloopRead> {
   const notices: string[] = [];
   try {
     if (ordinary.length === 0) {
-      const signal = await openEdfSignal(path, { onNotice: (m) => notices.push(m) });
-      dataStart_s = signal.dataStart_s;
-      for await (const item of signal.items) if (item.kind === 'annotation') annotations.push(item.annotation);
+      // A file of annotations only (a hypnogram): no samples to read, only its annotations.
+      const file = await openEdfAnnotations(path, { onNotice: (m) => notices.push(m) });
+      dataStart_s = file.dataStart_s;
+      for await (const annotation of file.annotations) annotations.push(annotation);
     }
     for (const [g, samplesPerRecord] of rates.entries()) {
       const members = ordinary.filter((s) => s.samplesPerRecord === samplesPerRecord);

@@ -54,10 +54,18 @@ interface SignalSpec {
   readonly dimension: string;
 }
 
-/** Physical sample k of signal s as the reader must return it (Float32). */
+/** Microvolts per unit of the dimensions used here: the reader yields µV (SampleBlock's unit). */
+function microvoltsPer(dimension: string): number {
+  const scale = { uV: 1, mV: 1000 }[dimension];
+  if (scale === undefined) throw new Error(`no µV scale for ${dimension} in this test`);
+  return scale;
+}
+
+/** Physical sample k of signal s as the reader must return it: in µV, as Float32. */
 function expectedSample(spec: SignalSpec, s: number, k: number): number {
   const d = digitalSample(s, k, spec.digMin, spec.digMax);
-  return Math.fround(spec.physMin + (d - spec.digMin) * ((spec.physMax - spec.physMin) / (spec.digMax - spec.digMin)));
+  const physical = spec.physMin + (d - spec.digMin) * ((spec.physMax - spec.physMin) / (spec.digMax - spec.digMin));
+  return Math.fround(physical * microvoltsPer(spec.dimension));
 }
 
 function expectedRun(spec: SignalSpec, s: number, from: number, count: number): Float32Array {
@@ -191,8 +199,9 @@ describe.each([
     expect(r.runs[0].firstIndex).toBe(0);
     signals.forEach((spec, s) => expectExactly(r.runs[0].data[s], expectedRun(spec, s, 0, records * spec.samples), spec.label));
     // Both ends of the digital range: sample 0 is digMin (physMin), sample 1 digMax (physMax).
-    expect(r.runs[0].data[1][0]).toBe(Math.fround(signals[1].physMin));
-    expect(r.runs[0].data[1][1]).toBe(Math.fround(signals[1].physMax));
+    const uV = microvoltsPer(signals[1].dimension);
+    expect(r.runs[0].data[1][0]).toBe(Math.fround(signals[1].physMin * uV));
+    expect(r.runs[0].data[1][1]).toBe(Math.fround(signals[1].physMax * uV));
   });
 
   it('starts the data at the sub-second offset and returns the UTF-8 annotations where they are', async () => {
@@ -304,7 +313,7 @@ describe('files converted by biosig’s save2gdf', () => {
     const chosen = r.signal.selected.map((s) => s.grid);
     expect(chosen.map((g) => Math.sign(g.physicalMax - g.physicalMin))).toEqual([1, 1]);
     signals.forEach((spec, s) => {
-      const step = Math.abs((chosen[s].physicalMax - chosen[s].physicalMin) / (chosen[s].digitalMax - chosen[s].digitalMin));
+      const step = Math.abs((chosen[s].physicalMax - chosen[s].physicalMin) / (chosen[s].digitalMax - chosen[s].digitalMin)) * microvoltsPer(spec.dimension);
       const expected = expectedRun(spec, s, 0, 800);
       const got = r.runs[0].data[s];
       expect(got.length).toBe(800);
@@ -330,8 +339,8 @@ function readWithMne(path: string): { read: MneRead; channel: (group: number, c:
     const g = read.groups[group];
     const bytes = readFileSync(join(out, g.data));
     const all = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
-    // MNE returns volts for uV/mV channels: back to the header's unit.
-    return all.slice(c * g.n_times, (c + 1) * g.n_times).map((v) => v / g.units[c]);
+    // MNE returns volts for uV/mV channels: to µV, neuroloop's unit.
+    return all.slice(c * g.n_times, (c + 1) * g.n_times).map((v) => (v / g.units[c]) * (g.units[c] === 1e-3 ? 1000 : 1));
   };
   return { read, channel };
 }
@@ -455,5 +464,6 @@ describe('a crashed recording: number of records -1 and a truncated last record'
     expect(mne.read.groups[0].n_records).toBe(4);
     expect(mne.read.groups[0].n_times).toBe(400);
     expect(worstFloat32Ratio(r.runs[0].data[0], mne.channel(0, 0), spec.physMax / 32768)).toBeLessThanOrEqual(1);
+    expect(mne.read.groups[0].units).toEqual([1e-6]);
   });
 });
