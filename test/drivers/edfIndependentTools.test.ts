@@ -82,6 +82,8 @@ interface EdflibFile {
   /** Start offset in units of 100 ns. */
   readonly subsecond_100ns?: number;
   readonly signals: readonly SignalSpec[];
+  /** Annotation signals EDFlib makes room in (default 1). */
+  readonly annotation_signals?: number;
   /** Onset and duration in EDFlib's units of 100 us, relative to the first record; duration -1: none. */
   readonly annotations?: readonly { onset_100us: number; duration_100us: number; text: string }[];
 }
@@ -91,6 +93,7 @@ function writeWithEdflib(name: string, file: EdflibFile): string {
   const args = [path, `format=${file.format}`, `records=${file.records}`, 'start=2021,3,4,5,6,7'];
   if (file.duration_10us !== undefined) args.push(`duration=${file.duration_10us}`);
   if (file.subsecond_100ns !== undefined) args.push(`subsecond=${file.subsecond_100ns}`);
+  if (file.annotation_signals !== undefined) args.push(`annotation_signals=${file.annotation_signals}`);
   for (const s of file.signals) args.push(`signal=${s.label},${s.samples},${s.physMin},${s.physMax},${s.digMin},${s.digMax},${s.dimension}`);
   for (const a of file.annotations ?? []) args.push(`annotation=${a.onset_100us},${a.duration_100us},${a.text}`);
   const r = spawnSync(writer, args, { encoding: 'utf8' });
@@ -223,6 +226,28 @@ describe.each([
   });
 });
 
+it('reads the annotations of every annotation signal (EDFlib spreads them over three)', async () => {
+  // EDFlib fills each record's annotation signals in turn: three in record 0, two in record 1.
+  const path = writeWithEdflib('three-annotation-signals.edf', {
+    format: 'edf',
+    records: 2,
+    annotation_signals: 3,
+    signals: [EEG_EDF],
+    annotations: ['one', 'two', 'three', 'four', 'five'].map((text, i) => ({ onset_100us: (i + 1) * 1_000, duration_100us: i === 4 ? 2_500 : -1, text })),
+  });
+  const info = await readEdfHeader(path);
+  expect(info.signals.map((s) => s.isAnnotation)).toEqual([false, true, true, true]);
+  const r = await readBack(path);
+  expect(r.annotations.map((a) => [a.text, a.onset_s, a.duration_s, a.signal, a.record])).toEqual([
+    ['one', 0.1, null, 1, 0],
+    ['two', 0.2, null, 2, 0],
+    ['three', 0.3, null, 3, 0],
+    ['four', 0.4, null, 1, 1],
+    ['five', 0.5, 0.25, 2, 1],
+  ]);
+  expectExactly(r.runs[0].data[0], expectedRun(EEG_EDF, 0, 0, 400), 'Fp1');
+});
+
 describe('record durations that are not 1 s (EDFlib sets them in units of 10 us)', () => {
   // 0.0040002 s cannot be asked of EDFlib (400.02 units of 10 us; its micro-second setting
   // gives 4000.2 us): the nearest it takes is 400 units, 0.004 s. 401 units (0.00401 s)
@@ -281,9 +306,12 @@ describe('signals at two rates', () => {
 });
 
 describe('files converted by biosig’s save2gdf', () => {
-  // save2gdf writes the BDF with one sample per record (800 records of 0.005 s) on the
-  // same digital grid; the EDF on a grid of its own (digital ±32767, the inverted range
-  // turned upright), so there the values agree within one step of the new grid.
+  // save2gdf (biosig 2.5) writes the BDF with one sample per record (800 records of
+  // 0.005 s) on the same digital grid, so the values are the same. It writes the EDF on a
+  // grid of its own (digital ±32767, the inverted range turned upright): there the values
+  // move by up to half a step of the new grid, and up to a whole step on the channel whose
+  // range it turned (save2gdf's rounding, not ours: the source's values are exact above).
+  // Its EDF/BDF output keeps no annotations, so only samples are compared.
   const signals = [EEG_EDF, INVERTED_EDF];
   let source = '';
   beforeAll(() => {
