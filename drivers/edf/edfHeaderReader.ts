@@ -37,7 +37,9 @@ export async function readEdfHeader(path: string): Promise<EdfFileInfo> {
     throw new InputError(`${path}: ${describeOpenError(error)}`);
   }
   try {
-    const size = (await handle.stat()).size;
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new InputError(`${path}: not a file; expected an EDF/BDF file`);
+    const size = stat.size;
     const fixed = Buffer.alloc(EDF_FIXED_BYTES);
     const fixedRead = await readAt(handle, fixed, 0);
     if (fixedRead < EDF_FIXED_BYTES) {
@@ -72,7 +74,6 @@ async function readAt(handle: import('node:fs/promises').FileHandle, buffer: Buf
 export function describeOpenError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return 'file not found';
-  if (code === 'EISDIR') return 'is a directory, expected an EDF/BDF file';
   return `cannot read (${code ?? String(error)})`;
 }
 
