@@ -54,9 +54,9 @@ interface SignalSpec {
   readonly dimension: string;
 }
 
-/** Microvolts per unit of the dimensions used here: the reader yields µV (SampleBlock's unit). */
+/** Microvolts per unit of the dimensions used here: the reader yields µV (SampleBlock's unit); a non-voltage passes unchanged. */
 function microvoltsPer(dimension: string): number {
-  const scale = { uV: 1, mV: 1000 }[dimension];
+  const scale = { uV: 1, mV: 1000, V: 1e6, degC: 1 }[dimension];
   if (scale === undefined) throw new Error(`no µV scale for ${dimension} in this test`);
   return scale;
 }
@@ -246,6 +246,30 @@ it('reads the annotations of every annotation signal (EDFlib spreads them over t
     ['five', 0.5, 0.25, 2, 1],
   ]);
   expectExactly(r.runs[0].data[0], expectedRun(EEG_EDF, 0, 0, 400), 'Fp1');
+});
+
+it('takes the header numbers as EDFlib writes them (cut to 8 characters), volts to µV and other units unchanged', async () => {
+  const volts: SignalSpec = { label: 'Volts', samples: 50, physMin: -0.00125, physMax: 0.00125, digMin: -32768, digMax: 32767, dimension: 'V' };
+  const asked: SignalSpec = { label: 'Temp', samples: 50, physMin: -3.3333333, physMax: 1234567.8, digMin: -30000, digMax: 30000, dimension: 'degC' };
+  const path = writeWithEdflib('header-numbers.edf', { format: 'edf', records: 4, signals: [volts, asked] });
+  // EDFlib cuts what does not fit: "-3.33333" and "1234567." (the grid the file holds).
+  const written: SignalSpec = { ...asked, physMin: -3.33333, physMax: 1234567 };
+  const info = await readEdfHeader(path);
+  expect(info.signals[1].grid).toEqual({ physicalMin: -3.33333, physicalMax: 1234567, digitalMin: -30000, digitalMax: 30000 });
+  const r = await readBack(path);
+  expectExactly(r.runs[0].data[0], expectedRun(volts, 0, 0, 200), 'Volts');
+  expectExactly(r.runs[0].data[1], expectedRun(written, 1, 0, 200), 'Temp');
+  expect(r.notices.join('\n')).toContain('degC');
+});
+
+it('streams a file of many read chunks (1.6 MB of BDF) without losing a sample', async () => {
+  const specs = [0, 1, 2].map((i): SignalSpec => ({ ...EEG_BDF, label: `C${i}`, samples: 301 }));
+  const records = 600;
+  const path = writeWithEdflib('long.bdf', { format: 'bdf', records, signals: specs });
+  expect(statSync(path).size).toBeGreaterThan(1.5e6);
+  const r = await readBack(path, { block_samples: 1000 });
+  expect(r.runs).toHaveLength(1);
+  specs.forEach((spec, s) => expectExactly(r.runs[0].data[s], expectedRun(spec, s, 0, records * 301), spec.label));
 });
 
 describe('record durations that are not 1 s (EDFlib sets them in units of 10 us)', () => {
