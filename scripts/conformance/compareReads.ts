@@ -218,7 +218,7 @@ export function compareReads(ours: NeuroloopRead, mne: MneRead): Findings {
       findings.problems.push(`MNE reads signals ${g.header_indices.join(',')} that we do not`);
     }
   }
-  if (ours.groups.length > 1) findings.facts.push(`${ours.groups.length} rates, each read on its own (MNE with the others excluded, so that it does not resample)`);
+  if (ours.groups.length > 1) findings.facts.push(`${ours.groups.length} rates, each compared on its own`);
   if (ours.groups.length > 0) {
     const within = valuesAgree ? ', every sample within Float32 rounding' : '';
     findings.facts.push(`max |Δ| ${worst_uV.toPrecision(2)} µV` + (worstOther > 0 ? ` (${worstOther.toPrecision(2)} on non-voltage channels)` : '') + within);
