@@ -9,7 +9,7 @@
  * beyond a stated reason (knownDifferences.ts), 2 when DIR is missing.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compareReads, type ChannelDifference } from './compareReads.js';
 import { applyKnownDifferences } from './knownDifferences.js';
@@ -68,15 +68,15 @@ async function checkFile(dir: string, file: string): Promise<Row> {
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 
-function markdown(rows: readonly Row[], mneVersion: string): string {
+function markdown(rows: readonly Row[], mneVersion: string, dir: string): string {
   const count = (v: Verdict): number => rows.filter((r) => r.verdict === v).length;
   return [
     '# EDF/BDF conformance: neuroloop’s reader against MNE-Python',
     '',
     'Written by `npm run conformance` (scripts/conformance/); do not edit by hand. The files are',
-    'the 31 real EDF/EDF+/BDF/BDF+ files of `../shared/edf-samples` (EDFbrowser, BioSemi, Nihon',
-    'Kohden, Sleep-EDF, pyedflib, MNE and EDF.jl; see the README.md and MANIFEST.tsv there), read',
-    `by neuroloop (drivers/edf) and by MNE-Python ${mneVersion} (Debian's python3-mne).`,
+    `the ${rows.length} EDF/EDF+/BDF/BDF+ files of \`${dir}\` (the default folder, ../shared/edf-samples, holds`,
+    'real files from EDFbrowser, BioSemi, Nihon Kohden, Sleep-EDF, pyedflib, MNE and EDF.jl; see the README.md',
+    `and MANIFEST.tsv there), read by neuroloop (drivers/edf) and by MNE-Python ${mneVersion} (Debian's python3-mne).`,
     '',
     'For each file: the header; every ordinary signal, one rate at a time (MNE would resample',
     'signals of lower rates to the highest, so it reads each rate with the others excluded);',
@@ -148,7 +148,7 @@ async function main(): Promise<number> {
   for (const r of rows) process.stdout.write(`${r.file.padEnd(width)}  ${r.verdict.padEnd(27)}  ${r.notes}\n`);
   const failed = rows.filter((r) => r.failed);
   process.stdout.write(`\n${rows.length} files, ${failed.length} failing${failed.length > 0 ? `: ${failed.map((r) => r.file).join(', ')}` : ''}\n`);
-  writeFileSync(DOC, markdown(rows, mneVersion));
+  writeFileSync(DOC, markdown(rows, mneVersion, relative(REPO, dir) || '.'));
   process.stdout.write(`table written to ${DOC}\n`);
   return failed.length > 0 ? 1 : 0;
 }
