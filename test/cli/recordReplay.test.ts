@@ -284,3 +284,65 @@ describe('replay --from/--to', () => {
     expect(JSON.parse(readFileSync(summary, 'utf8')).duration_s).toBe(10);
   }, 60_000);
 });
+
+describe('replay of files other programs write', () => {
+  /** Writes a file with the specification-based writer of the cross-checks (test/drivers/fixtures/edfplus_writer.py). */
+  async function specFile(dir: string, name: string, spec: Record<string, unknown>): Promise<string> {
+    const { execFileSync } = await import('node:child_process');
+    const { writeFileSync } = await import('node:fs');
+    const path = join(dir, name);
+    const specPath = join(dir, `${name}.json`);
+    writeFileSync(specPath, JSON.stringify({ path, ...spec }));
+    execFileSync('/usr/bin/python3', [join('test', 'drivers', 'fixtures', 'edfplus_writer.py'), specPath], { stdio: 'pipe' });
+    return path;
+  }
+
+  it('a BDF+D file with a 5 s gap, a signal at another rate and a marker: replays, the gap stays a gap, the other rate is skipped with a notice', async () => {
+    const dir = tempDir();
+    const onsets = [...Array.from({ length: 10 }, (_, r) => `+${r}`), ...Array.from({ length: 15 }, (_, r) => `+${15 + r}`)];
+    const signal = (label: string, samples: number) => ({ label, samples, phys_min: -500, phys_max: 500, dig_min: -8388608, dig_max: 8388607, dimension: 'uV' });
+    const file = await specFile(dir, 'gapped.bdf', {
+      format: 'bdf',
+      variant: 'BDF+D',
+      start: [2024, 3, 1, 9, 30, 0],
+      duration_field: '1',
+      onsets,
+      signals: [signal('ch0', 250), signal('ch1', 250), signal('accel', 50)],
+      annotation_bytes: 120,
+      annotations: [{ record: 12, onset: '+17.5', duration: null, text: 'MedOn' }],
+    });
+    const trace = join(dir, 'trace.ndjson');
+    const r = await runCli(['replay', file, '--config', 'config/examples/sim-adbs.yaml', '--trace', trace, '--log-format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/accel/);
+    const steps = lines(trace)
+      .slice(1, -1)
+      .map((l) => JSON.parse(l) as { index: number; valid: boolean; events: { kind: string; reason: string }[] });
+    // No window ends inside the gap (10 s to 15 s: samples 2500 to 3750) ...
+    expect(steps.some((s) => s.index > 2500 && s.index <= 3750)).toBe(false);
+    // ... and the first ones after it cover lost samples: invalid.
+    expect(steps.find((s) => s.index > 3750)?.valid).toBe(false);
+    const marked = steps.find((s) => s.events.some((e) => e.kind === 'annotation' && e.reason === 'MedOn'));
+    expect(marked?.index).toBe(steps.find((s) => s.index > 17.5 * 250)?.index);
+  }, 60_000);
+
+  it('an annotation-only file (a hypnogram) is refused with exit 2 saying what it holds', async () => {
+    const dir = tempDir();
+    const file = await specFile(dir, 'hypnogram.edf', {
+      format: 'edf',
+      variant: 'EDF+C',
+      start: [1989, 4, 24, 16, 13, 0],
+      duration_field: '0',
+      onsets: ['+0'],
+      signals: [],
+      annotation_bytes: 200,
+      annotations: [
+        { record: 0, onset: '+0', duration: '30', text: 'Sleep stage W' },
+        { record: 0, onset: '+30', duration: '60', text: 'Sleep stage 1' },
+      ],
+    });
+    const r = await runCli(['replay', file, '--config', 'config/examples/sim-adbs.yaml']);
+    expect(r.stderr).toMatch(/only annotations/);
+    expect(r.code).toBe(2);
+  }, 60_000);
+});
