@@ -52,7 +52,7 @@ describe('neuroloop config', () => {
 
 describe('neuroloop (top level) and run', () => {
   it('--help exits 0; an unknown command exits 2', async () => {
-    expect(await runCli(['--help'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/features INPUT\.csv/) });
+    expect(await runCli(['--help'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/replay FILE[\s\S]*features INPUT/) });
     expect(await runCli(['frobnicate'])).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command "frobnicate"/) });
   });
 
