@@ -13,7 +13,7 @@ import { InputError } from '../drivers/inputError.js';
 import type { EmulatedRig } from '../sim/emulatedRig.js';
 import type { SyntheticBrain } from '../sim/syntheticBrain.js';
 import { HardwareContext } from './hardwareContext.js';
-import { SOURCES, sourcePacing } from './sources.js';
+import { type OpenedSource, SOURCES, sourcePacing } from './sources.js';
 import { STIMULATORS } from './stimulators.js';
 
 export interface SessionOverrides {
@@ -21,6 +21,16 @@ export interface SessionOverrides {
   readonly configDir: string;
   readonly duration_s?: number;
   readonly speed?: 'realtime' | 'max';
+  /** A file source at realtime pacing: data seconds per host second (replay --speed N). */
+  readonly speedFactor?: number;
+  /** A file source: start this many seconds into the data (replay --from). */
+  readonly from_s?: number;
+  /** Notices about the input (skipped signals, truncated records): for the user. */
+  readonly onNotice?: (message: string) => void;
+  /** Progress through a file source (0..1). */
+  readonly onProgress?: (fraction: number) => void;
+  /** neuroloop's own tags read from a replayed neuroloop recording. */
+  readonly onOwnTag?: (text: string, index: number) => void;
 }
 
 export type SessionHooks = Pick<SessionOptions, 'onEvent' | 'onBlock' | 'commands'>;
@@ -46,6 +56,8 @@ export interface BuiltSession {
   readonly driverCounters: () => DriverCounters;
   /** The emulated bench behind the drivers, when the hardware is emulated (tests and the bench look inside). */
   readonly rig: EmulatedRig | null;
+  /** The source as opened: its grid (what a recording stores), description, clipped samples. */
+  readonly source: OpenedSource;
   /** Puts every chip and line into its safe state and releases them (after the loop has ended). */
   readonly close: () => Promise<void>;
 }
@@ -85,7 +97,20 @@ async function compose(config: Config, o: SessionOverrides, hooks: SessionHooks,
   const brain = (): SyntheticBrain | null => opened?.brain() ?? null;
   const stimOpener = STIMULATORS[config.stimulator.kind] as (s: Config['stimulator'], ctx: Parameters<(typeof STIMULATORS)['simulated']>[1]) => ReturnType<(typeof STIMULATORS)['simulated']>;
   const stim = await stimOpener(config.stimulator, { hardware, brain, onFault: (device, reason) => session?.fault(device, reason) });
-  opened = await opener(config.source, { configDir: o.configDir, duration_s: o.duration_s, pacing, hardware, config });
+  opened = await opener(config.source, {
+    configDir: o.configDir,
+    duration_s: o.duration_s,
+    pacing,
+    speed: o.speedFactor,
+    from_s: o.from_s,
+    hardware,
+    config,
+    // Subscribed only after the session exists: annotations go into its next step.
+    onAnnotation: (e) => session?.note(e),
+    onNotice: o.onNotice ?? (() => {}),
+    onProgress: o.onProgress,
+    onOwnTag: o.onOwnTag,
+  });
   const source = opened;
 
   let signalPath;
@@ -119,6 +144,7 @@ async function compose(config: Config, o: SessionOverrides, hooks: SessionHooks,
     brain,
     driverCounters: () => ({ source: source.counters?.() ?? null, stimulator: stim.counters?.() ?? null, estopPresses: estopInput?.presses ?? null }),
     rig: hardware.rig,
+    source,
     close: () => hardware.close(),
   };
 }

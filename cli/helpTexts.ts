@@ -8,8 +8,9 @@ export const MAIN_HELP = `neuroloop: closed-loop neuromodulation controller
 Usage: neuroloop <command> [options]     (neuroloop <command> --help for details)
 
 Commands:
-  run --config FILE       run a session (simulated, live or replayed)
-  features INPUT.csv      band power of a recorded signal, one row per window
+  run --config FILE       run a session (simulated or live), --record DIR to keep it
+  replay FILE             the loop on a recorded EDF/BDF/CSV file (--report F.html)
+  features INPUT          band power of a recorded signal (CSV, EDF, BDF), one row per window
   sim --duration S        write synthetic LFP/EEG as CSV
   config check FILE       validate a config file
   config schema           print the config's JSON Schema
@@ -50,6 +51,42 @@ Options:
                          broker on 127.0.0.1:1883)
   --take-over            start even if the broker shows this rig.id online in another
                          session (default: refuse, exit 2)
+  --record DIR           record the session into a new folder DIR/<rig>-<start>/: the
+                         signal as BDF+ (or EDF+, recording.format) with every event and
+                         stimulation change as an annotation, trace.ndjson, features.csv,
+                         config.yaml (resolved) and manifest.json (sha256 of each file;
+                         "closedCleanly": false if the session was cut short)
+`;
+
+export const REPLAY_HELP = `Usage: neuroloop replay FILE [options]
+       neuroloop replay FILE... --jobs N [--summary ROWS.csv|ROWS.ndjson]
+
+Runs the closed loop on a recorded signal: EDF, EDF+ (C and D), BDF, BDF+ or CSV. The
+config's signal path, policy and limits decide; nothing drives hardware (the stimulator is
+the simulated one, no GPIO line is claimed). Replaying a session recorded with
+"run --record" reproduces its trace line for line after the first line.
+File annotations (markers such as MedOn) go into the trace at their sample.
+
+Options:
+  --config FILE          policy, signal path and limits (default: the config.yaml of the
+                         session folder FILE is in)
+  --speed realtime|N|max max (default): as fast as possible, with a progress bar on a
+                         terminal; realtime, or N times real time (e.g. 10)
+  --from S, --to S       replay only from S to S seconds of data
+  --channels A,B         signals by label or 0-based index (default: every signal at the
+                         rate of the first; others are skipped with a notice)
+  --set KEY=VALUE        override a config key (not limits.*)
+  --trace FILE.ndjson    the trace, as run writes it
+  --summary FILE.json    what the policy did (one file); with several FILEs, one row per
+                         file (.csv or .ndjson; default NDJSON on stdout)
+  --record DIR           record the replay as a session folder (see run --help)
+  --report F.html        one self-contained HTML page: biomarker and thresholds, applied
+                         amplitude, events and annotations, the summary
+  --compare A.yaml --compare B.yaml
+                         replay under each config into one --report, side by side
+  --jobs N               several FILEs on N worker threads (each file is independent;
+                         the rows are the same whatever N)
+  --mqtt URL             publish telemetry while replaying (default: none)
 `;
 
 export const FEATURES_HELP = `Usage: neuroloop features INPUT.csv [options]

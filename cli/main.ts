@@ -2,7 +2,7 @@
 import { ConfigError } from '../config/problems.js';
 import { InputError } from '../drivers/inputError.js';
 import { OutputClosedError } from '../drivers/outputClosedError.js';
-import { CONFIG_HELP, DOCTOR_HELP, FEATURES_HELP, MAIN_HELP, RUN_HELP, SIM_HELP } from './helpTexts.js';
+import { CONFIG_HELP, DOCTOR_HELP, FEATURES_HELP, MAIN_HELP, REPLAY_HELP, RUN_HELP, SIM_HELP } from './helpTexts.js';
 import { packageVersion } from './version.js';
 
 // Each command's module is imported when it is asked for: `--help` and `config check`
@@ -13,6 +13,9 @@ async function main(argv: string[]): Promise<number> {
     case 'run':
       if (asksForHelp(rest)) return printHelp(RUN_HELP);
       return (await import('./runCommand.js')).runCommand(rest);
+    case 'replay':
+      if (asksForHelp(rest)) return printHelp(REPLAY_HELP);
+      return (await import('./replayCommand.js')).replayCommand(rest);
     case 'features':
       if (asksForHelp(rest)) return printHelp(FEATURES_HELP);
       return (await import('./featuresCommand.js')).featuresCommand(rest);
@@ -37,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(MAIN_HELP);
       return 2;
     default:
-      throw new InputError(`unknown command "${command}"; the commands are run, features, sim, config, doctor (neuroloop --help)`);
+      throw new InputError(`unknown command "${command}"; the commands are run, replay, features, sim, config, doctor (neuroloop --help)`);
   }
 }
 

@@ -1,22 +1,15 @@
+import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig, readConfigFile } from '../config/load.js';
 import { applyOverrides } from '../config/overrides.js';
 import type { Config } from '../config/schema.js';
-import { type GovernorEventKind, LIMIT_EVENT_KINDS } from '../controller/governorEvent.js';
-import { type SessionEvent, traceRecord } from '../controller/session.js';
-import { AtomicTextOutput } from '../drivers/atomicTextOutput.js';
 import { InputError } from '../drivers/inputError.js';
-import { NdjsonWriter } from '../drivers/ndjsonWriter.js';
 import { checkOutputPaths, type NamedPath, type OutputPath } from '../drivers/outputPaths.js';
 import { PLAUSIBLE } from '../config/plausibleRanges.js';
 import { parseInteger, parseMqttUrl, parsePositive } from './args.js';
-import { type BuiltSession, buildSession } from './buildSession.js';
-import { type RunEnd, type RunningTelemetry, startTelemetry } from './startTelemetry.js';
-import { createLogger, LOG_FORMATS, type LogFormat } from './logger.js';
-import { sessionEndLine, sessionStartLine } from './sessionTraceLines.js';
-import { StatusLine } from './statusLine.js';
-import { sessionSummary } from './sessionSummary.js';
+import { LOG_FORMATS, type LogFormat } from './logger.js';
+import { runSession } from './runSession.js';
 import { RUN_HELP } from './helpTexts.js';
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -30,6 +23,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       seed: { type: 'string' },
       set: { type: 'string', multiple: true },
       trace: { type: 'string' },
+      record: { type: 'string' },
       summary: { type: 'string' },
       mqtt: { type: 'string' },
       'no-mqtt': { type: 'boolean' },
@@ -59,132 +53,21 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (values.mqtt !== undefined && values['no-mqtt']) throw new InputError('--mqtt and --no-mqtt: choose one');
   if (values.mqtt !== undefined) parseMqttUrl('--mqtt', values.mqtt);
   const configDir = dirname(resolve(values.config));
-  checkRunPaths(config, values.config, configDir, values.trace, values.summary);
+  checkRunPaths(config, values.config, configDir, values.trace, values.summary, values.record);
 
-  const logger = await createLogger(config.logging, logFormat as LogFormat);
-  const warnKinds: ReadonlySet<string> = new Set<GovernorEventKind>([...LIMIT_EVENT_KINDS, 'estop', 'lockout', 'watchdog-fallback', 'dose-exhausted']);
-  const logEvent = (e: SessionEvent): void => {
-    if (warnKinds.has(e.kind) || (e.kind === 'command' && !e.ok)) logger.warn({ event: e }, e.kind);
-    else logger.info({ event: e }, e.kind);
-  };
-  let lastBlock_ms = performance.now();
-  const telemetryOn = config.telemetry.enabled && !values['no-mqtt'];
-  let running: RunningTelemetry | null = null;
-  let built: BuiltSession | null = null;
-  // Null until built: a command arriving before the session is refused, not a crash.
-  if (telemetryOn) running = await startTelemetry(config, values.mqtt, () => built?.session ?? null, logger, { takeOver: values['take-over'] === true });
-  const telemetry = running?.telemetry ?? null;
-  try {
-    built = await buildSession(
-      config,
-      { configDir, duration_s, speed: values.speed as 'realtime' | 'max' | undefined },
-      {
-        onEvent: (e) => {
-          logEvent(e);
-          telemetry?.event(e);
-        },
-        onBlock: (block) => {
-          lastBlock_ms = performance.now();
-          telemetry?.block(block);
-        },
-        commands: config.telemetry.commands,
-      },
-    );
-  } catch (error) {
-    await running?.close();
-    throw error;
-  }
-  const loop: BuiltSession = built;
-  const { session, policy, governor, steps } = loop;
-  const status = new StatusLine();
-  // Every start check has passed: only now may an existing trace be replaced.
-  const trace = values.trace ? new NdjsonWriter(values.trace) : null;
-  trace?.writeNow(sessionStartLine(config, values.config, new Date()));
-  logger.info({ rig: config.rig.id, source: config.source.kind, policy: config.policy.kind, fs_Hz: built.fs_Hz, channels: built.channels, pacing: built.pacing, config: values.config }, 'session started');
-
-  return await new Promise<number>((resolvePromise) => {
-    let interrupts = 0;
-    let silentTimer: NodeJS.Timeout | null = null;
-    let stoppedBy: string | null = null;
-    const finish = (code: number, reason: string, how: RunEnd): void => {
-      // The trace's closing line says whether the session ended as it should: the data
-      // ran out or a stop ramped down (not an error, not a cut).
-      const clean = how === 'end of data' || how === 'stopped';
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      if (silentTimer) clearInterval(silentTimer);
-      status.end();
-      void (async () => {
-        // Chips and lines to their safe states first (DAC zero and powered down, enable
-        // inactive), so the summary's driver counters are final.
-        await loop.close();
-        const summary = sessionSummary(session, loop.brain(), config, loop.driverCounters());
-        if (trace) {
-          trace.writeNow(sessionEndLine(summary.duration_s, reason, clean, session.takePendingEvents()));
-          trace.close();
-        }
-        logger.info({ reason, summary, telemetryDropped: telemetry?.droppedCounts }, 'session ended');
-        let exit = code;
-        if (values.summary) {
-          try {
-            await AtomicTextOutput.writeWith(values.summary, (out) => out.write(`${JSON.stringify(summary, null, 2)}\n`));
-          } catch (error) {
-            // Checked writable at start, so this is the machine (disk full), not the input.
-            process.stderr.write(`neuroloop: --summary ${values.summary}: could not be written (${(error as Error).message})\n`);
-            exit = 1;
-          }
-        }
-        // The retained stim/status show the output off and how the session ended.
-        await running?.close({ applied: governor.applied, how, latched: governor.latched });
-        logger.flush();
-        resolvePromise(exit);
-      })();
-    };
-    const endReason = (): string => {
-      if (stoppedBy !== null) return `stopped by ${stoppedBy}`;
-      return duration_s !== undefined && session.summary().duration_s >= duration_s - 1 / loop.fs_Hz ? 'duration reached' : 'end of data';
-    };
-    const subscription = steps.subscribe({
-      next: (step) => {
-        trace?.write(traceRecord(step), step.t_s * 1000);
-        if (telemetry) {
-          telemetry.step(step);
-          telemetry.setState(governor.latched === 'estop' ? 'estop' : governor.latched ? 'fault' : 'online');
-        }
-        const governorState = governor.latched ? `LATCHED ${governor.latched}` : governor.fallbackActive ? 'FALLBACK' : session.stopping ? 'stopping' : 'ok';
-        const adc = loop.driverCounters().source;
-        const driver = adc === null ? undefined : `adc ${adc.measuredFs_Hz === null ? 'rate not measured yet' : `${adc.measuredFs_Hz.toFixed(2)} Hz measured`}, ${adc.gapSamples} lost`;
-        status.show(step, { thresholds: policy.thresholds(), policyState: policy.state(), governorState, driver });
-      },
-      error: (error: unknown) => {
-        logger.error({ err: error }, 'session failed');
-        process.stderr.write(`neuroloop: ${(error as Error).message}\n`);
-        finish(error instanceof InputError ? 2 : 1, `error: ${(error as Error).message}`, 'error');
-      },
-      complete: () => finish(0, endReason(), stoppedBy === null ? 'end of data' : 'stopped'),
-    });
-    function onSignal(signal: NodeJS.Signals): void {
-      interrupts++;
-      if (interrupts === 1) {
-        logger.info({ signal }, 'stopping: ramping stimulation off through the governor');
-        stoppedBy = signal;
-        session.requestStop();
-      } else {
-        session.estop(`second ${signal}`);
-        subscription.unsubscribe();
-        finish(0, `second ${signal}: stimulation cut`, 'cut');
-      }
-    }
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    if (built.pacing === 'realtime') {
-      // Live only: a source that goes quiet must still reach the governor's watchdog.
-      silentTimer = setInterval(() => {
-        const silent_ms = performance.now() - lastBlock_ms;
-        if (silent_ms >= config.limits.staleAfter_ms) session.sourceSilent(silent_ms / 1000);
-      }, 100);
-    }
+  const result = await runSession({
+    config,
+    configPath: values.config,
+    configDir,
+    duration_s,
+    speed: values.speed as 'realtime' | 'max' | undefined,
+    tracePath: values.trace,
+    summaryPath: values.summary,
+    recordDir: values.record,
+    telemetry: { on: config.telemetry.enabled && !values['no-mqtt'], url: values.mqtt, takeOver: values['take-over'] === true },
+    logFormat: logFormat as LogFormat,
   });
+  return result.exit;
 }
 
 /**
@@ -193,7 +76,9 @@ export async function runCommand(argv: string[]): Promise<number> {
  * output. The trace and the log are written in place (readable while running); the
  * summary through a temporary file and a rename.
  */
-function checkRunPaths(config: Config, configPath: string, configDir: string, trace: string | undefined, summary: string | undefined): void {
+export function checkRunPaths(config: Config, configPath: string, configDir: string, trace: string | undefined, summary: string | undefined, record: string | undefined, extraInputs: readonly NamedPath[] = []): void {
+  if (record === '-') throw new InputError('--record: expected a folder, got "-"');
+  if (record !== undefined) checkRecordRoot(record);
   for (const [place, path] of [['--trace', trace], ['--summary', summary]] as const) {
     if (path === '-') throw new InputError(`${place}: "-" (stdout) is taken by the live view; give a file path`);
   }
@@ -202,6 +87,23 @@ function checkRunPaths(config: Config, configPath: string, configDir: string, tr
   if (summary !== undefined) outputs.push({ place: '--summary', path: summary, atomic: true });
   if (config.logging.file !== undefined) outputs.push({ place: 'logging.file', path: config.logging.file, atomic: false });
   const inputs: NamedPath[] = [{ place: '--config', path: configPath }];
-  if (config.source.kind === 'csv') inputs.push({ place: 'source.path', path: resolve(configDir, config.source.path) });
+  if (config.source.kind === 'csv' || config.source.kind === 'edf') inputs.push({ place: 'source.path', path: resolve(configDir, config.source.path) });
+  inputs.push(...extraInputs);
   checkOutputPaths(outputs, inputs);
+}
+
+/** --record DIR: a folder (made if missing) that can be written; a file there is refused. */
+function checkRecordRoot(dir: string): void {
+  let stats;
+  try {
+    stats = statSync(dir);
+  } catch {
+    return; // made at start, with its parents
+  }
+  if (!stats.isDirectory()) throw new InputError(`--record ${dir}: is not a folder`);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    throw new InputError(`--record ${dir}: cannot be written (permission denied)`);
+  }
 }

@@ -27,7 +27,7 @@ export function sessionSummary(session: ClosedLoopSession, brain: SyntheticBrain
     dose: core.dose,
     latched: core.latched,
     policy: config.policy.kind,
-    seed: config.source.kind === 'sim' ? config.source.seed : config.source.kind === 'csv' ? null : config.source.emulated ? config.source.emulation.seed : null,
+    seed: config.source.kind === 'sim' ? config.source.seed : config.source.kind === 'csv' || config.source.kind === 'edf' ? null : config.source.emulated ? config.source.emulation.seed : null,
     // Hardware sources and stimulators: what their drivers counted (docs/design.md, Hardware).
     driver: driver === null || (driver.source === null && driver.stimulator === null && driver.estopPresses === null) ? null : driver,
     rig: config.rig.id,

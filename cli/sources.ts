@@ -1,13 +1,18 @@
 import { resolve } from 'node:path';
-import { from, type Observable } from 'rxjs';
+import { from, map, type Observable } from 'rxjs';
 import type { AdsSourceConfig, Config, SourceConfig } from '../config/schema.js';
+import type { AnnotationEvent } from '../controller/session.js';
 import type { AdcCounters } from '../controller/sampleSource.js';
 import { ADS_RDY_EDGE, Ads1x15Source } from '../drivers/ads1x15Source.js';
 import { openCsvSignal } from '../drivers/csvSignalReader.js';
+import { type EdfFormat, symmetricGrid } from '../drivers/edf/edfLayout.js';
+import { openEdfSignal } from '../drivers/edf/edfReader.js';
 import { InputError } from '../drivers/inputError.js';
+import { gridGain, type QuantizationGrid, snapBlockToGrids } from '../signals/quantizationGrid.js';
 import type { SampleBlock } from '../signals/sampleBlock.js';
 import type { SyntheticBrain } from '../sim/syntheticBrain.js';
 import { channelNames, syntheticSource } from '../sim/syntheticSource.js';
+import { fileBlocks } from './fileBlocks.js';
 import type { HardwareContext } from './hardwareContext.js';
 
 /** A source, opened: what the session builder needs from any kind. */
@@ -19,14 +24,34 @@ export interface OpenedSource {
   readonly brain: () => SyntheticBrain | null;
   /** Driver counters of a hardware source. */
   readonly counters?: () => AdcCounters;
+  /**
+   * The grid each channel's samples lie on (docs/design.md, Recording), in uV, and the
+   * file format it was made for; null when the samples are on no grid (CSV text).
+   */
+  readonly grid: { readonly grids: readonly QuantizationGrid[]; readonly format: EdfFormat } | null;
+  /** Samples a live source put outside the grid's range (clipped onto its edge). */
+  readonly clippedSamples: () => number;
+  /** Where the samples come from, for the recording's manifest. */
+  readonly describe: string;
 }
 
 export interface SourceContext {
   readonly configDir: string;
   readonly duration_s?: number;
   readonly pacing: 'realtime' | 'max';
+  /** Replay speed of a file source at realtime pacing (data seconds per host second); default 1. */
+  readonly speed?: number;
+  /** Replay window of a file source, in seconds of data. */
+  readonly from_s?: number;
   readonly hardware: HardwareContext;
   readonly config: Config;
+  /** A recording's annotation, at its sample (file sources). */
+  readonly onAnnotation: (event: AnnotationEvent) => void;
+  /** neuroloop's own tags in a neuroloop recording ([stop], [end]), as soon as they are read. */
+  readonly onOwnTag?: (text: string, index: number) => void;
+  /** Something the user should know about the input (skipped signals, a truncated record). */
+  readonly onNotice: (message: string) => void;
+  readonly onProgress?: (fraction: number) => void;
 }
 
 type Opener<K extends SourceConfig['kind']> = (source: Extract<SourceConfig, { kind: K }>, ctx: SourceContext) => Promise<OpenedSource>;
@@ -44,11 +69,12 @@ export const SOURCES: { readonly [K in SourceConfig['kind']]: Opener<K> } = {
         brain = b;
       },
     );
-    return { channels: channelNames(source.channels), fs_Hz: source.fs_Hz, blocks, brain: () => brain };
+    const grid = { grids: Array.from({ length: source.channels }, () => symmetricGrid(ctx.config.recording.range_uV, ctx.config.recording.format)), format: ctx.config.recording.format };
+    return onGrid({ channels: channelNames(source.channels), fs_Hz: source.fs_Hz, blocks, brain: () => brain, describe: `simulator (seed ${source.seed})` }, grid);
   },
   csv: async (source, ctx) => {
     if (ctx.pacing === 'realtime') throw new InputError('source.pacing: realtime replay of a CSV file is not implemented yet; use max');
-    const signal = await openCsvSignal(resolve(ctx.configDir, source.path), { fs_Hz: source.fs_Hz, block_samples: source.block_samples });
+    const signal = await openCsvSignal(resolve(ctx.configDir, source.path), { fs_Hz: source.fs_Hz, block_samples: source.block_samples, onProgress: ctx.onProgress });
     const limit = ctx.duration_s === undefined ? Number.POSITIVE_INFINITY : Math.round(ctx.duration_s * signal.fs_Hz);
     const blocks = from(
       (async function* limited(): AsyncGenerator<SampleBlock> {
@@ -58,11 +84,26 @@ export const SOURCES: { readonly [K in SourceConfig['kind']]: Opener<K> } = {
         }
       })(),
     );
-    return { channels: [...signal.channels], fs_Hz: signal.fs_Hz, blocks, brain: () => null };
+    return { channels: [...signal.channels], fs_Hz: signal.fs_Hz, blocks, brain: () => null, grid: null, clippedSamples: () => 0, describe: `CSV file ${signal.path}` };
+  },
+  edf: async (source, ctx) => {
+    const path = resolve(ctx.configDir, source.path);
+    const signal = await openEdfSignal(path, { channels: source.channels, block_samples: source.block_samples, from_s: ctx.from_s, onNotice: ctx.onNotice, onProgress: ctx.onProgress });
+    const fs_Hz = signal.fs_Hz;
+    const fromIndex = ctx.from_s === undefined ? 0 : Math.round(ctx.from_s * fs_Hz);
+    const endIndex = ctx.duration_s === undefined ? Number.POSITIVE_INFINITY : fromIndex + Math.round(ctx.duration_s * fs_Hz);
+    const speed = ctx.pacing === 'max' ? null : (ctx.speed ?? 1);
+    const blocks = from(fileBlocks(signal.items, { fs_Hz, dataStart_s: signal.dataStart_s, speed, endIndex, ownTagsAreLog: signal.info.writtenByNeuroloop, onAnnotation: ctx.onAnnotation, onNotice: ctx.onNotice, onOwnTag: ctx.onOwnTag }));
+    // A recording of this replay keeps the file's own grid where its samples are in uV (lossless).
+    const inMicrovolts = signal.selected.every((s) => MICROVOLT.test(s.physicalDimension.trim()));
+    const grid = inMicrovolts ? { grids: signal.selected.map((s) => s.grid), format: signal.info.format } : null;
+    return { channels: [...signal.channels], fs_Hz, blocks, brain: () => null, grid, clippedSamples: () => 0, describe: `${signal.info.variant} file ${path}` };
   },
   ads1115: (source, ctx) => openAds(source, ctx),
   ads1015: (source, ctx) => openAds(source, ctx),
 };
+
+const MICROVOLT = /^(uV|µV|μV|microvolt)$/i;
 
 async function openAds(source: AdsSourceConfig, ctx: SourceContext): Promise<OpenedSource> {
   const hw = ctx.hardware;
@@ -72,12 +113,37 @@ async function openAds(source: AdsSourceConfig, ctx: SourceContext): Promise<Ope
   const rdy = gpio === null || source.alertRdyLine === undefined ? undefined : await gpio.input(source.alertRdyLine, ADS_RDY_EDGE, 'neuroloop alert-rdy');
   const driver = new Ads1x15Source({ config: source, bus, clock: hw.clock, rdy, onEvent: (e) => hw.onDriverEvent(e), duration_s: ctx.duration_s });
   hw.onClose(() => driver.close());
-  return { channels: driver.channels, fs_Hz: driver.fs_Hz, blocks: driver.blocks(), brain: () => hw.rig?.brain ?? null, counters: () => driver.counters() };
+  // The ADC's own range at the electrode: its full scale through the front-end gain.
+  const range_uV = (source.fullScale_V / source.frontEndGain) * 1e6;
+  const format = ctx.config.recording.format;
+  const grid = { grids: driver.channels.map(() => symmetricGrid(range_uV, format)), format };
+  return onGrid(
+    { channels: driver.channels, fs_Hz: driver.fs_Hz, blocks: driver.blocks(), brain: () => hw.rig?.brain ?? null, counters: () => driver.counters(), describe: `${source.kind} at 0x${source.address.toString(16)} on bus ${source.bus}${source.emulated ? ' (emulated)' : ''}` },
+    grid,
+  );
+}
+
+/**
+ * A live source's samples put on the recording grid before anything sees them, recorded
+ * or not: the session, the recorder and a later replay of the file all see the same
+ * numbers (docs/design.md, Recording).
+ */
+function onGrid(source: Omit<OpenedSource, 'grid' | 'clippedSamples'>, grid: { grids: readonly QuantizationGrid[]; format: EdfFormat }): OpenedSource {
+  const gains = grid.grids.map(gridGain);
+  let clipped = 0;
+  const blocks = source.blocks.pipe(
+    map((block) => {
+      const snapped = snapBlockToGrids(block, grid.grids, gains);
+      clipped += snapped.clipped;
+      return snapped.block;
+    }),
+  );
+  return { ...source, blocks, grid, clippedSamples: () => clipped };
 }
 
 /** The pacing a session runs at: `--speed`, else the source's own; real hardware only at real time. */
 export function sourcePacing(source: SourceConfig, speed: 'realtime' | 'max' | undefined): 'realtime' | 'max' {
-  if (source.kind === 'sim' || source.kind === 'csv') return speed ?? source.pacing;
+  if (source.kind === 'sim' || source.kind === 'csv' || source.kind === 'edf') return speed ?? source.pacing;
   if (!source.emulated && speed === 'max') throw new InputError(`--speed max: source ${source.kind} is real hardware, which runs at its own rate (max is for emulated: true)`);
   return speed ?? 'realtime';
 }

@@ -50,8 +50,20 @@ export const csvSourceSchema = z.strictObject({
   block_samples: count(1, 100_000).default(250),
 });
 
+export const edfSourceSchema = z.strictObject({
+  kind: z.literal('edf').describe('An EDF, EDF+, BDF or BDF+ file (neuroloop replay FILE sets this).'),
+  path: z.string().min(1),
+  channels: z
+    .array(z.union([z.string().min(1), z.number().int().min(0)]))
+    .min(1)
+    .optional()
+    .describe('Signals to read, by label or 0-based header index; default: every signal at the rate of the first.'),
+  pacing: pacing.default('max'),
+  block_samples: count(1, 100_000).default(250),
+});
+
 export const sourceSchema = z
-  .discriminatedUnion('kind', [simSourceSchema, csvSourceSchema, adsSourceSchema])
+  .discriminatedUnion('kind', [simSourceSchema, csvSourceSchema, edfSourceSchema, adsSourceSchema])
   .describe('Where samples come from.');
 
 export const filterStageSchema = z.discriminatedUnion('type', [
@@ -141,7 +153,22 @@ export const stimulatorSchema = z
   ])
   .describe('Where the governor\'s output goes.');
 
-const emptySection = (what: string) => z.strictObject({}).describe(`${what} (not configurable yet).`);
+export const recordingSchema = z
+  .strictObject({
+    format: z.enum(['bdf', 'edf']).default('bdf').describe('Signal file of a recorded session: bdf (BDF+, 24-bit) or edf (EDF+, 16-bit).'),
+    range_uV: positive('uV')
+      .max(1e6)
+      .default(3276.7)
+      .describe(
+        'Physical range (+/- uV) of the signal grid for sources without a range of their own (the simulator). A live source puts every sample on this grid, recorded or not, so that a replay of the recording sees the same numbers; samples beyond it are clipped.',
+      ),
+    patientCode: z
+      .string()
+      .regex(/^[\x21-\x7e]{1,40}$/, 'must be 1 to 40 printable ASCII characters without spaces (a code, not a name)')
+      .optional()
+      .describe('Patient code written into the EDF+ patient field (default X: unknown).'),
+  })
+  .describe('How `neuroloop run --record DIR` writes a session (docs/design.md, Recording).');
 
 export const loggingSchema = z.strictObject({
   level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
@@ -158,7 +185,7 @@ export const configSchema = z
     stimulator: stimulatorSchema.default({ kind: 'simulated' }),
     gpio: gpioSchema.default(() => gpioSchema.parse({})),
     telemetry: telemetrySchema.default(() => telemetrySchema.parse({})),
-    recording: emptySection('Session recording').default({}),
+    recording: recordingSchema.default(() => recordingSchema.parse({})),
     logging: loggingSchema.default(() => loggingSchema.parse({})),
   })
   .superRefine((cfg, ctx) => {
@@ -214,6 +241,7 @@ export const configSchema = z
 /** The sample rate a source will run at, when the config alone tells it (a CSV with a t column does not). */
 export function sourceNominalFs_Hz(source: z.output<typeof sourceSchema>): number | undefined {
   if (source.kind === 'sim' || source.kind === 'csv') return source.fs_Hz;
+  if (source.kind === 'edf') return undefined;
   return adsNominalFs_Hz(source.dataRate_SPS, source.inputs.length);
 }
 

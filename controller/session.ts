@@ -30,7 +30,19 @@ export interface SessionMarkEvent {
   readonly reason: string;
 }
 
-export type SessionEvent = GovernorEvent | CommandEvent | SessionMarkEvent | DriverEvent;
+/**
+ * A mark from outside the loop, on the data's time axis: an annotation of a replayed
+ * recording (a marker such as "MedOn" or "levodopa 100 mg taken"). It changes nothing in
+ * the loop; it is traced at its sample so that decisions can be read beside it.
+ */
+export interface AnnotationEvent {
+  readonly t_s: number;
+  readonly kind: 'annotation';
+  readonly reason: string;
+  readonly duration_s?: number;
+}
+
+export type SessionEvent = GovernorEvent | CommandEvent | SessionMarkEvent | DriverEvent | AnnotationEvent;
 
 /** The answer to a command (published on cmd/ack). */
 export interface CommandAck {
@@ -121,6 +133,8 @@ export class ClosedLoopSession {
   private rampedOff = false;
   private lastT_s = 0;
   private lastIndex = 0;
+  /** Exclusive end index of the last frame decided. */
+  private lastFrameIndex = 0;
   private lastRequest: StimParams | null = null;
   private frames = 0;
   private validFrames = 0;
@@ -233,8 +247,11 @@ export class ClosedLoopSession {
     this.report(tick.events);
   }
 
-  /** Something a driver noticed (a gap, a fallback to polling): logged, published and traced like every event. */
-  note(event: DriverEvent): void {
+  /**
+   * Something a driver noticed (a gap, a fallback to polling), or an annotation of a
+   * replayed file: logged, published and traced (in the next step) like every event.
+   */
+  note(event: DriverEvent | AnnotationEvent): void {
     this.report([event]);
   }
 
@@ -286,6 +303,7 @@ export class ClosedLoopSession {
     const dt = Math.max(0, t - this.lastT_s);
     if (previous.enabled) this.energy += previous.amplitude_mA ** 2 * previous.frequency_Hz * (previous.pulseWidth_us * 1e-6) * dt;
     this.lastT_s = t;
+    this.lastFrameIndex = frame.index;
     this.lastRequest = request;
     this.frames++;
     if (frame.valid) this.validFrames++;
@@ -303,6 +321,10 @@ export class ClosedLoopSession {
   private end(reason: string): void {
     if (this.ended) return;
     this.ended = true;
+    // A stop that ramped to off ends at its last frame: the samples that arrived after it
+    // in the same block change nothing, and where a block ends must not change the result
+    // (a replay of the recording cuts its blocks elsewhere).
+    if (this.rampedOff) this.lastIndex = this.lastFrameIndex;
     // Energy up to the end of the data, then nothing may stay on.
     const end_s = this.lastIndex / this.o.signalPath.fs_Hz;
     const applied = this.o.governor.applied;

@@ -34,6 +34,16 @@ export class NdjsonWriter {
     }
   }
 
+  /** A line of text as it is (CSV rows share the writer's flushing). */
+  appendLine(text: string, now_ms: number): void {
+    this.pending.push(`${text}\n`);
+    this.pendingBytes += text.length + 1;
+    if (this.pendingBytes >= 1 << 16 || now_ms - this.lastFlush_ms >= this.flushEvery_ms) {
+      this.flush();
+      this.lastFlush_ms = now_ms;
+    }
+  }
+
   /** A line that must be on disk at once (a header, the last line). */
   writeNow(record: unknown): void {
     this.pending.push(`${JSON.stringify(record)}\n`);

@@ -36,7 +36,7 @@ export class EmulatedRig {
   /** True when the config asks for emulated hardware (an emulated MCP4725 comes only with an emulated ADC: the config checks it). */
   static wanted(config: Config): boolean {
     const s = config.source;
-    return s.kind !== 'sim' && s.kind !== 'csv' && s.emulated;
+    return (s.kind === 'ads1115' || s.kind === 'ads1015') && s.emulated;
   }
 
   constructor(config: Config, pacing: 'realtime' | 'max') {

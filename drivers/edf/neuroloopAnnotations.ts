@@ -19,6 +19,11 @@ export const NEUROLOOP_TAG = {
    */
   lost: '[lost]',
   /**
+   * A stop was asked (Ctrl+C, SIGTERM) after the step at this onset: the session ramped
+   * off from the next step. A replay asks for the same stop at the same step.
+   */
+  stop: '[stop]',
+  /**
    * The end of the session's data: samples after this onset only pad the last record.
    * The text after the tag is the reason the session ended.
    */

@@ -74,7 +74,7 @@ describe('config', () => {
   });
 
   it('names an unknown source or filter kind with the allowed ones', () => {
-    expect(problemsOf({ source: { kind: 'edf' } })).toEqual([expect.stringMatching(/^source\.kind: expected one of .*sim.*csv/)]);
+    expect(problemsOf({ source: { kind: 'xdf' } })).toEqual([expect.stringMatching(/^source\.kind: expected one of .*sim.*csv.*edf/)]);
     expect(problemsOf({ signals: { filters: [{ type: 'comb' }] } })).toEqual([expect.stringMatching(/^signals\.filters\[0\]\.type: expected one of .*notch/)]);
   });
 

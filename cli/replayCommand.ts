@@ -1,0 +1,164 @@
+import { existsSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseConfig, readConfigFile } from '../config/load.js';
+import { applyOverrides } from '../config/overrides.js';
+import type { Config } from '../config/schema.js';
+import { AtomicTextOutput } from '../drivers/atomicTextOutput.js';
+import { InputError } from '../drivers/inputError.js';
+import { checkOutputPaths } from '../drivers/outputPaths.js';
+import { SESSION_FILES } from '../drivers/sessionFolder.js';
+import { parsePositive } from './args.js';
+import { REPLAY_HELP } from './helpTexts.js';
+import { LOG_FORMATS, type LogFormat } from './logger.js';
+import { checkRunPaths } from './runCommand.js';
+import { runSession, type SessionRunResult } from './runSession.js';
+import { packageVersion } from './version.js';
+
+/** How fast a replay runs: as fast as possible, or data seconds per host second. */
+export type ReplaySpeed = { readonly kind: 'max' } | { readonly kind: 'paced'; readonly factor: number };
+
+export function parseSpeed(text: string | undefined): ReplaySpeed {
+  if (text === undefined || text === 'max') return { kind: 'max' };
+  if (text === 'realtime') return { kind: 'paced', factor: 1 };
+  const factor = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !(factor > 0) || factor > 1e6) throw new InputError(`--speed: expected realtime, max or a factor such as 10 (0 < N <= 1000000), got "${text}"`);
+  return { kind: 'paced', factor };
+}
+
+/**
+ * `neuroloop replay FILE`: the closed loop on recorded samples (docs/design.md, Recording).
+ * The config's policy, signal path and limits; the file as the source; never hardware:
+ * the stimulator is the simulated one (it drives nothing without a simulated patient) and
+ * no GPIO line is claimed. Telemetry only with --mqtt.
+ */
+export async function replayCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: 'string' },
+      compare: { type: 'string', multiple: true },
+      speed: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      channels: { type: 'string' },
+      set: { type: 'string', multiple: true },
+      trace: { type: 'string' },
+      summary: { type: 'string' },
+      record: { type: 'string' },
+      report: { type: 'string' },
+      jobs: { type: 'string' },
+      mqtt: { type: 'string' },
+      'log-format': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(REPLAY_HELP);
+    return 0;
+  }
+  if (positionals.length === 0) throw new InputError('replay: expected a FILE (.edf, .bdf or .csv) to replay (neuroloop replay --help)');
+  const logFormat = values['log-format'] ?? 'auto';
+  if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) throw new InputError(`--log-format: expected auto, json or pretty, got "${logFormat}"`);
+  const speed = parseSpeed(values.speed);
+  const from_s = parseNonNegative('--from', values.from);
+  const to_s = parsePositive('--to', values.to);
+  if (to_s !== undefined && to_s <= (from_s ?? 0)) throw new InputError(`--to ${to_s} must be after --from ${from_s ?? 0}`);
+  const channels = values.channels === undefined ? undefined : parseChannels(values.channels);
+  if (positionals.length > 1 || values.jobs !== undefined) {
+    const { replayMany } = await import('./replayMany.js');
+    return replayMany(positionals, { configPath: values.config, sets: values.set ?? [], from_s, to_s, channels, summary: values.summary, jobs: values.jobs, refused: { trace: values.trace, record: values.record, report: values.report, compare: values.compare, speed: values.speed, mqtt: values.mqtt } });
+  }
+  const file = positionals[0];
+  if (!existsSync(file)) throw new InputError(`replay: ${file}: file not found`);
+  const configPaths = values.compare ?? [values.config ?? sessionConfigOf(file)];
+  if (values.compare !== undefined) {
+    if (values.config !== undefined) throw new InputError('--config and --compare: --compare A.yaml B.yaml names every config; drop --config');
+    if (values.compare.length < 2) throw new InputError('--compare: give two or more configs, each after its own --compare (--compare A.yaml --compare B.yaml)');
+    for (const flag of ['trace', 'summary', 'record'] as const) {
+      if (values[flag] !== undefined) throw new InputError(`--${flag} with --compare: one replay per config; compare them in --report, or replay each config on its own`);
+    }
+    if (values.report === undefined) throw new InputError('--compare: the comparison goes into --report F.html; give one');
+  }
+  const configs = configPaths.map((path) => replayConfig(path, values.set ?? [], file, channels, speed));
+  for (const [i, config] of configs.entries()) {
+    checkRunPaths(config, configPaths[i], dirname(resolve(configPaths[i])), values.trace, values.summary, values.record);
+  }
+  if (values.report !== undefined) checkReportPath(values.report, [file, ...configPaths], [values.trace, values.summary]);
+  const duration_s = to_s === undefined ? undefined : to_s - (from_s ?? 0);
+  const results: SessionRunResult[] = [];
+  for (const [i, config] of configs.entries()) {
+    const result = await runSession({
+      config,
+      configPath: configPaths[i],
+      configDir: dirname(resolve(configPaths[i])),
+      duration_s,
+      speed: speed.kind === 'max' ? 'max' : 'realtime',
+      speedFactor: speed.kind === 'paced' ? speed.factor : undefined,
+      from_s,
+      tracePath: values.trace,
+      summaryPath: values.summary,
+      recordDir: values.record,
+      telemetry: { on: values.mqtt !== undefined, url: values.mqtt, takeOver: false },
+      logFormat: logFormat as LogFormat,
+      replayOf: file,
+      keepSteps: values.report !== undefined,
+    });
+    results.push(result);
+    if (result.exit !== 0) return result.exit;
+  }
+  if (values.report !== undefined) {
+    // TEMPORARY until the report branch lands: typed by hand.
+    const reportModule = './report/renderReportHtml.js';
+    const { renderReportHtml } = (await import(reportModule)) as { renderReportHtml: (runs: readonly object[], meta: object) => string };
+    const html = renderReportHtml(
+      results.map((r, i) => ({ label: basename(configPaths[i]), steps: r.steps, end: r.end, summary: r.summary, thresholds: r.thresholds })),
+      { title: `neuroloop replay of ${basename(file)}`, source: resolve(file), generatedBy: `neuroloop ${packageVersion()}` },
+    );
+    await AtomicTextOutput.writeWith(values.report, (out) => out.write(html));
+  }
+  return 0;
+}
+
+/** The config a replay runs: the file's policy, signals and limits; the file as source; no hardware. */
+export function replayConfig(configPath: string, sets: readonly string[], file: string, channels: readonly (string | number)[] | undefined, speed: ReplaySpeed): Config {
+  const raw = applyOverrides(readConfigFile(configPath), [...sets]);
+  const base = parseConfig(raw, sets.length > 0 ? `${configPath} with --set` : configPath);
+  const path = resolve(file);
+  const pacing = speed.kind === 'max' ? 'max' : 'realtime';
+  const csv = extname(file).toLowerCase() === '.csv';
+  if (csv && channels !== undefined) throw new InputError('--channels: picks signals of an EDF/BDF file; a CSV replays every column');
+  const source = csv
+    ? { kind: 'csv', path, pacing, ...(base.source.kind === 'csv' && base.source.fs_Hz !== undefined ? { fs_Hz: base.source.fs_Hz } : {}) }
+    : { kind: 'edf', path, pacing, ...(channels === undefined ? {} : { channels }) };
+  // Re-parsed whole, so every cross-section check runs on what is replayed.
+  return parseConfig({ ...(raw as object), source, stimulator: { kind: 'simulated' }, gpio: {} }, `${configPath} (replaying ${basename(file)})`);
+}
+
+/** A session folder's own config beside its signal file; else --config is needed. */
+function sessionConfigOf(file: string): string {
+  const candidate = join(dirname(file), SESSION_FILES.config);
+  if (existsSync(candidate) && existsSync(join(dirname(file), SESSION_FILES.manifest))) return candidate;
+  throw new InputError(`replay: --config FILE is required (the policy, signal path and limits to replay ${basename(file)} with; a recorded session's folder has its own config.yaml, used when there is one)`);
+}
+
+function parseNonNegative(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const x = Number(text);
+  if (text.trim() === '' || !Number.isFinite(x) || x < 0) throw new InputError(`${flag}: expected seconds >= 0, got "${text}"`);
+  return x;
+}
+
+/** `--channels C3,C4` or `--channels 0,2`: labels or 0-based header indices. */
+export function parseChannels(text: string): (string | number)[] {
+  const parts = text.split(',').map((p) => p.trim());
+  if (parts.some((p) => p === '')) throw new InputError(`--channels: expected labels or indices separated by commas, got "${text}"`);
+  return parts.map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+}
+
+function checkReportPath(report: string, inputs: readonly string[], outputs: readonly (string | undefined)[]): void {
+  if (!report.toLowerCase().endsWith('.html')) throw new InputError(`--report ${report}: expected a file name ending in .html`);
+  const others = outputs.filter((p): p is string => p !== undefined).map((path) => ({ place: 'another output', path }));
+  checkOutputPaths([{ place: '--report', path: report, atomic: true }], [...inputs.map((path) => ({ place: 'an input', path })), ...others]);
+}
