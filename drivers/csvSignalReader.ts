@@ -118,14 +118,14 @@ async function* sampleBlocks(rows: CsvRows, ahead: readonly { line: number; valu
   const blockSize = options.block_samples ?? 1024;
   const t0 = hasTime ? ahead[0].values[0] : 0;
   const offset = hasTime ? 1 : 0;
-  let data = channels.map(() => new Float64Array(blockSize));
+  let data = newBlockData(channels.length, blockSize);
   let fill = 0;
   let firstIndex = 0;
   let expected = 0;
   let lastProgress = 0;
   const row = new Float64Array(channels.length + offset);
   // The block under way lives in plain locals, not in a closure: the per-row loop reads them.
-  const blockOf = (filled: Float64Array[], length: number, at: number): SampleBlock => ({ firstIndex: at, fs_Hz, channels, data: filled.map((d) => d.subarray(0, length)) });
+  const blockOf = (filled: Float64Array[], length: number, at: number): SampleBlock => ({ firstIndex: at, fs_Hz, channels, data: length === blockSize ? filled : filled.map((d) => d.subarray(0, length)) });
   try {
     let aheadAt = 0;
     for (;;) {
@@ -165,7 +165,7 @@ async function* sampleBlocks(rows: CsvRows, ahead: readonly { line: number; valu
         // A gap in t: end the block, the next starts after the jump.
         if (fill > 0) {
           yield blockOf(data, fill, firstIndex);
-          data = channels.map(() => new Float64Array(blockSize));
+          data = newBlockData(channels.length, blockSize);
           fill = 0;
         }
         firstIndex = index;
@@ -175,7 +175,7 @@ async function* sampleBlocks(rows: CsvRows, ahead: readonly { line: number; valu
       expected = index + 1;
       if (fill === blockSize) {
         yield blockOf(data, fill, firstIndex);
-        data = channels.map(() => new Float64Array(blockSize));
+        data = newBlockData(channels.length, blockSize);
         firstIndex += fill;
         fill = 0;
         if (options.onProgress && size > 0) {
@@ -191,6 +191,15 @@ async function* sampleBlocks(rows: CsvRows, ahead: readonly { line: number; valu
   } finally {
     rows.close();
   }
+}
+
+/**
+ * A block's channels, fresh (the consumer may keep a block), in one allocation: one
+ * backing store per block rather than one per channel keeps the collector's work down.
+ */
+function newBlockData(channels: number, blockSize: number): Float64Array[] {
+  const whole = new Float64Array(channels * blockSize);
+  return Array.from({ length: channels }, (_, c) => whole.subarray(c * blockSize, (c + 1) * blockSize));
 }
 
 /** Bytes asked of the file at a time. */
@@ -426,7 +435,8 @@ class CsvRows {
 
 /** Space, tab, vertical tab, form feed: the ASCII white space String.prototype.trim removes inside a line. */
 function isAsciiSpace(byte: number): boolean {
-  return byte === 32 || byte === 9 || byte === 11 || byte === 12;
+  // One comparison for the usual byte (a digit, a sign, a comma).
+  return byte <= 32 && (byte === 32 || byte === 9 || byte === 11 || byte === 12);
 }
 
 /** Whether bytes[start..] begin with "nan" in any case (before `end`). */
