@@ -115,7 +115,7 @@ async function compose(config: Config, o: SessionOverrides, hooks: SessionHooks,
 
   let signalPath;
   try {
-    signalPath = signalPathOptions(config.signals, source.channels, source.fs_Hz);
+    signalPath = { ...signalPathOptions(config.signals, source.channels, source.fs_Hz), startIndex: source.startIndex ?? 0 };
   } catch (error) {
     throw new InputError((error as Error).message);
   }

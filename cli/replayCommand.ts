@@ -109,9 +109,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     if (result.exit !== 0) return result.exit;
   }
   if (values.report !== undefined) {
-    // TEMPORARY until the report branch lands: typed by hand.
-    const reportModule = './report/renderReportHtml.js';
-    const { renderReportHtml } = (await import(reportModule)) as { renderReportHtml: (runs: readonly object[], meta: object) => string };
+    const { renderReportHtml } = await import('./report/renderReportHtml.js');
     const html = renderReportHtml(
       results.map((r, i) => ({ label: basename(configPaths[i]), steps: r.steps, end: r.end, summary: r.summary, thresholds: r.thresholds })),
       { title: `neuroloop replay of ${basename(file)}`, source: resolve(file), generatedBy: `neuroloop ${packageVersion()}` },

@@ -80,6 +80,6 @@ export async function replayMany(files: readonly string[], o: ReplayManyOptions)
     }
   });
   const failed = complete.filter((r) => !r.ok);
-  for (const row of failed) if (!row.ok) process.stderr.write(`neuroloop: ${row.file}: ${row.error}\n`);
+  for (const row of failed) if (!row.ok) process.stderr.write(`neuroloop: ${row.error.startsWith(row.file) ? row.error : `${row.file}: ${row.error}`}\n`);
   return failed.length > 0 ? 2 : 0;
 }

@@ -88,11 +88,7 @@ export async function runSession(o: SessionRunOptions): Promise<SessionRunResult
           else if (text.startsWith(NEUROLOOP_TAG.stop)) {
             // The recorded session was asked to stop after its step at `index` (0: before any step): so is this one.
             replayStop = text.slice(NEUROLOOP_TAG.stop.length).trim() || 'the recording';
-            const decided = lastStep?.index ?? 0;
-            if (decided >= index) {
-              if (decided > index) logger.warn({ index, at: decided }, "the recording's stop is replayed late");
-              built?.session.requestStop();
-            } else stopAfterIndex = index;
+            stopAfterIndex = stopAfterIndex === null ? index : Math.min(stopAfterIndex, index);
           }
         },
       },
@@ -127,6 +123,11 @@ export async function runSession(o: SessionRunOptions): Promise<SessionRunResult
       throw error;
     }
   }
+  // A recorded stop before any step: asked for before the first one.
+  if (stopAfterIndex === 0) {
+    stopAfterIndex = null;
+    session.requestStop();
+  }
   const status = progress === null ? new StatusLine() : null;
   // Every start check has passed: only now may an existing trace be replaced.
   const traces: NdjsonWriter[] = [];
@@ -155,7 +156,7 @@ export async function runSession(o: SessionRunOptions): Promise<SessionRunResult
         // inactive), so the summary's driver counters are final.
         await loop.close();
         const summary = sessionSummary(session, loop.brain(), config, loop.driverCounters());
-        const end = sessionEndLine(summary.duration_s, reason, clean, session.takePendingEvents());
+        const end = sessionEndLine(session.end_s, reason, clean, session.takePendingEvents());
         for (const t of traces) {
           t.writeNow(end);
           t.close();

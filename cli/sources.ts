@@ -6,13 +6,14 @@ import type { AdcCounters } from '../controller/sampleSource.js';
 import { ADS_RDY_EDGE, Ads1x15Source } from '../drivers/ads1x15Source.js';
 import { openCsvSignal } from '../drivers/csvSignalReader.js';
 import { type EdfFormat, symmetricGrid } from '../drivers/edf/edfLayout.js';
-import { openEdfSignal } from '../drivers/edf/edfReader.js';
+import { openEdfAnnotations, openEdfSignal } from '../drivers/edf/edfReader.js';
+import type { EdfAnnotation } from '../drivers/edf/edfTypes.js';
 import { InputError } from '../drivers/inputError.js';
 import { gridGain, type QuantizationGrid, snapBlockToGrids } from '../signals/quantizationGrid.js';
 import type { SampleBlock } from '../signals/sampleBlock.js';
 import type { SyntheticBrain } from '../sim/syntheticBrain.js';
 import { channelNames, syntheticSource } from '../sim/syntheticSource.js';
-import { fileBlocks } from './fileBlocks.js';
+import { fileBlocks, scanAnnotations } from './fileBlocks.js';
 import type { HardwareContext } from './hardwareContext.js';
 
 /** A source, opened: what the session builder needs from any kind. */
@@ -33,6 +34,8 @@ export interface OpenedSource {
   readonly clippedSamples: () => number;
   /** Where the samples come from, for the recording's manifest. */
   readonly describe: string;
+  /** Session index of the first sample (a replay --from the middle of a file); default 0. */
+  readonly startIndex?: number;
 }
 
 export interface SourceContext {
@@ -90,14 +93,20 @@ export const SOURCES: { readonly [K in SourceConfig['kind']]: Opener<K> } = {
     const path = resolve(ctx.configDir, source.path);
     const signal = await openEdfSignal(path, { channels: source.channels, block_samples: source.block_samples, from_s: ctx.from_s, onNotice: ctx.onNotice, onProgress: ctx.onProgress });
     const fs_Hz = signal.fs_Hz;
-    const fromIndex = ctx.from_s === undefined ? 0 : Math.round(ctx.from_s * fs_Hz);
+    // As the reader places --from (drivers/edf/edfReader.ts): the first sample at or after it.
+    const fromIndex = ctx.from_s === undefined ? 0 : Math.ceil(ctx.from_s * fs_Hz - 1e-6);
     const endIndex = ctx.duration_s === undefined ? Number.POSITIVE_INFINITY : fromIndex + Math.round(ctx.duration_s * fs_Hz);
     const speed = ctx.pacing === 'max' ? null : (ctx.speed ?? 1);
-    const blocks = from(fileBlocks(signal.items, { fs_Hz, dataStart_s: signal.dataStart_s, speed, endIndex, ownTagsAreLog: signal.info.writtenByNeuroloop, onAnnotation: ctx.onAnnotation, onNotice: ctx.onNotice, onOwnTag: ctx.onOwnTag }));
+    // Every annotation first (a writer may store one in any record), then the samples.
+    const all: EdfAnnotation[] = [];
+    for await (const a of (await openEdfAnnotations(path)).annotations) all.push(a);
+    const scanned = scanAnnotations(all, { fs_Hz, dataStart_s: signal.dataStart_s, ownTagsAreLog: signal.info.writtenByNeuroloop, fromIndex });
+    for (const tag of scanned.ownTags) ctx.onOwnTag?.(tag.text, tag.index);
+    const blocks = from(fileBlocks(signal.items, { fs_Hz, speed, endIndex, markers: scanned.markers, onAnnotation: ctx.onAnnotation, onNotice: ctx.onNotice }));
     // A recording of this replay keeps the file's own grid where its samples are in uV (lossless).
     const inMicrovolts = signal.selected.every((s) => MICROVOLT.test(s.physicalDimension.trim()));
     const grid = inMicrovolts ? { grids: signal.selected.map((s) => s.grid), format: signal.info.format } : null;
-    return { channels: [...signal.channels], fs_Hz, blocks, brain: () => null, grid, clippedSamples: () => 0, describe: `${signal.info.variant} file ${path}` };
+    return { channels: [...signal.channels], fs_Hz, blocks, brain: () => null, grid, clippedSamples: () => 0, describe: `${signal.info.variant} file ${path}`, startIndex: fromIndex };
   },
   ads1115: (source, ctx) => openAds(source, ctx),
   ads1015: (source, ctx) => openAds(source, ctx),

@@ -132,6 +132,7 @@ export class ClosedLoopSession {
   /** The stop ramp reached 0 mA (a stop that went to its end, not a cut). */
   private rampedOff = false;
   private lastT_s = 0;
+  private readonly startIndex: number;
   private lastIndex = 0;
   /** Exclusive end index of the last frame decided. */
   private lastFrameIndex = 0;
@@ -145,6 +146,11 @@ export class ClosedLoopSession {
 
   constructor(options: SessionOptions) {
     this.o = options;
+    // A replay from the middle of a file starts there: time and duration count from it.
+    this.startIndex = options.signalPath.startIndex ?? 0;
+    this.lastIndex = this.startIndex;
+    this.lastFrameIndex = this.startIndex;
+    this.lastT_s = this.startIndex / options.signalPath.fs_Hz;
     this.commands = new CommandProcessor(options.commands ?? { enabled: false, maxRate_per_s: 1, burst: 1, tunable: {} });
   }
 
@@ -196,7 +202,7 @@ export class ClosedLoopSession {
     return defer(() => {
       if (!this.started) {
         this.started = true;
-        this.report([{ t_s: 0, kind: 'session-start', reason: `session started: ${this.o.policy.kind} policy, ${this.o.signalPath.channels.length} channel(s) at ${this.o.signalPath.fs_Hz} Hz` }]);
+        this.report([{ t_s: this.lastT_s, kind: 'session-start', reason: `session started: ${this.o.policy.kind} policy, ${this.o.signalPath.channels.length} channel(s) at ${this.o.signalPath.fs_Hz} Hz` }]);
       }
       return blocks;
     }).pipe(
@@ -266,9 +272,14 @@ export class ClosedLoopSession {
     this.report(tick.events);
   }
 
+  /** Data time of the last sample taken (the end, once the session has ended). */
+  get end_s(): number {
+    return this.lastIndex / this.o.signalPath.fs_Hz;
+  }
+
   summary(): SessionSummaryCore {
     const fs = this.o.signalPath.fs_Hz;
-    const duration_s = this.lastIndex / fs;
+    const duration_s = (this.lastIndex - this.startIndex) / fs;
     const dose = this.o.governor.dose;
     return {
       duration_s,

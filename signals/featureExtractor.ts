@@ -18,6 +18,12 @@ export interface FeatureExtractorOptions {
   /** Causal filter cascade applied to every channel before analysis (null: none). */
   readonly filter?: SosCoefficients | null;
   readonly biomarker?: BiomarkerSpec | null;
+  /**
+   * Session index of the first sample (default 0): a replay from 10 s starts at its own
+   * index without treating the samples before it as lost. Window ends stay on the grid
+   * window + k * hop, so the frames are those a replay from the start would give there.
+   */
+  readonly startIndex?: number;
 }
 
 /** docs/design.md FeatureFrame. */
@@ -95,7 +101,11 @@ export class FeatureExtractor {
     this.power = bands.map(() => new Float64Array(channels.length));
     this.binEnd = Math.max(1, ...this.bandRanges.map((r) => r.end));
     this.biomarker = options.biomarker ? new Biomarker(options.biomarker) : null;
+    const startIndex = options.startIndex ?? 0;
+    if (!Number.isInteger(startIndex) || startIndex < 0) throw new Error(`startIndex must be an integer >= 0, got ${startIndex}`);
+    this.nextIndex = startIndex;
     this.nextEnd = window;
+    while (this.nextEnd < startIndex + window) this.nextEnd += hop;
   }
 
   /** Session index of the next sample expected. */

@@ -37,12 +37,16 @@ export async function readEdfHeader(path: string): Promise<EdfFileInfo> {
     throw new InputError(`${path}: ${describeOpenError(error)}`);
   }
   try {
-    const size = (await handle.stat()).size;
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new InputError(`${path}: not a file; expected an EDF/BDF file`);
+    const size = stat.size;
     const fixed = Buffer.alloc(EDF_FIXED_BYTES);
     const fixedRead = await readAt(handle, fixed, 0);
     if (fixedRead < EDF_FIXED_BYTES) {
       throw new InputError(`${path}: the file is ${size} bytes, shorter than the ${EDF_FIXED_BYTES}-byte fixed part of an EDF/BDF header`);
     }
+    // The version first: a file that is no EDF/BDF at all is told so, not that its signal count is odd.
+    formatOf(fixed, path);
     const signalCount = parseSignalCount(fixed, path);
     const header = Buffer.alloc(headerBytesFor(signalCount));
     fixed.copy(header, 0);
@@ -56,6 +60,14 @@ export async function readEdfHeader(path: string): Promise<EdfFileInfo> {
   } finally {
     await handle.close();
   }
+}
+
+/** Version: "0" padded with spaces (EDF), or byte 0xFF then "BIOSEMI" (BDF). */
+function formatOf(header: Buffer, path: string): EdfFormat {
+  if (header[0] === 0xff && header.toString('latin1', 1, 8) === 'BIOSEMI') return 'bdf';
+  if (header.toString('latin1', 0, 8).trim() === '0') return 'edf';
+  const raw = header[0] === 0xff ? `\\xff${header.toString('latin1', 1, 8)}` : header.toString('latin1', 0, 8);
+  throw new InputError(`${path}: header field "version" at byte 0: expected "0" (EDF) or byte 0xFF then "BIOSEMI" (BDF), got ${shown(raw)}; is this an EDF/BDF file?`);
 }
 
 /** Reads into `buffer` from `position` until it is full or the file ends; returns the bytes read. */
@@ -72,7 +84,6 @@ async function readAt(handle: import('node:fs/promises').FileHandle, buffer: Buf
 export function describeOpenError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT') return 'file not found';
-  if (code === 'EISDIR') return 'is a directory, expected an EDF/BDF file';
   return `cannot read (${code ?? String(error)})`;
 }
 
@@ -117,14 +128,7 @@ export function parseEdfHeader(header: Buffer, path: string, fileSize: number): 
   const fixedError = (name: EdfFixedFieldName, expected: string, got: string): InputError =>
     new InputError(`${path}: header field "${name}" at byte ${fixedFieldOffset(name)}: expected ${expected}, got ${shown(got)}`);
 
-  // Version: "0" padded with spaces (EDF), or byte 0xFF then "BIOSEMI" (BDF).
-  let format: EdfFormat;
-  if (header[0] === 0xff && header.toString('latin1', 1, 8) === 'BIOSEMI') format = 'bdf';
-  else if (header.toString('latin1', 0, 8).trim() === '0') format = 'edf';
-  else {
-    const raw = header[0] === 0xff ? `\\xff${header.toString('latin1', 1, 8)}` : header.toString('latin1', 0, 8);
-    throw new InputError(`${path}: header field "version" at byte 0: expected "0" (EDF) or byte 0xFF then "BIOSEMI" (BDF), got ${shown(raw)}; is this an EDF/BDF file?`);
-  }
+  const format = formatOf(header, path);
 
   const signalCount = parseSignalCount(header, path);
   const expectedHeaderBytes = headerBytesFor(signalCount);

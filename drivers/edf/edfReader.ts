@@ -54,7 +54,7 @@ export async function openEdfSignal(path: string, options: EdfReadOptions = {}):
   if (ordinary.length === 0) {
     let count = 0;
     for await (const _ of (await openEdfAnnotations(path)).annotations) count++;
-    throw new InputError(`${path}: no signals to read: the file holds only annotations (${count}); read them as annotations`);
+    throw new InputError(`${path}: no signals to read: the file holds only annotations (${count})`);
   }
   if (info.recordDuration_s === 0) {
     throw new InputError(
@@ -414,8 +414,8 @@ async function* readItems(spec: ReadSpec): AsyncGenerator<EdfItem> {
           const decoded = decodeTals(buffer.subarray(base + slot.byteOffset, base + slot.byteOffset + slot.byteLength), slot.signal, record, a === 0);
           if (a === 0) onset_s = decoded.recordOnset_s;
           for (const problem of decoded.problems) {
-            // A missing time-keeping TAL only matters where records are placed by it.
-            if (problem.kind !== 'no time-keeping TAL' || plan.discontinuous) notices.say(problem.kind, problem.message);
+            // A missing time-keeping TAL only matters where records are placed by it, and there the timeline says so.
+            if (problem.kind !== 'no time-keeping TAL') notices.say(problem.kind, problem.message);
           }
           annotations = annotations.length === 0 ? decoded.annotations : annotations.concat(decoded.annotations);
         }

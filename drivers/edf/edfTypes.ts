@@ -93,8 +93,9 @@ export interface EdfSignal {
    */
   readonly dataStart_s: number;
   /**
-   * Blocks of Float32Array samples in physical units (the header's grid, via
-   * signals/quantizationGrid.ts toPhysical) and annotations. EDF+D jumps, and neuroloop's
+   * Blocks of Float32Array samples in microvolts (the header's grid via
+   * signals/quantizationGrid.ts toPhysical; mV, V and nV signals scaled to uV after it,
+   * other dimensions passed through with a notice) and annotations. EDF+D jumps, and neuroloop's
    * [lost] spans, are jumps in firstIndex.
    */
   readonly items: AsyncIterable<EdfItem>;

@@ -221,6 +221,7 @@ describe('readEdfHeader: broken fields are InputErrors naming the field and its 
     truncateSync(path, 100);
     expect(await headerError(path)).toMatch(/x\.edf: the file is 100 bytes, shorter than the 256-byte fixed part/);
     expect(await headerError(join(dirname(path), 'missing.edf'))).toMatch(/missing\.edf: file not found/);
+    expect(await headerError(dirname(path))).toMatch(/: not a file; expected an EDF\/BDF file/);
     writeFileSync(path, '');
     expect(await headerError(path)).toMatch(/the file is 0 bytes/);
   });

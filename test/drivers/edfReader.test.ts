@@ -294,6 +294,18 @@ describe('openEdfSignal: annotations and time', () => {
     ]);
   });
 
+  it('reads an EDF+D record without a time-keeping TAL as following the previous one, with one notice', async () => {
+    const file = rampFile([{ label: 'A', samples: 10 }, ANN], 3, { reserved: 'EDF+D' }, (r) => ['+0\x14\x14\x00', tal('+1.5', ['no clock']), timeKeeping('+5')][r]);
+    const { signal, notices } = await open(file);
+    const { blocks, annotations } = await collect(signal);
+    expect(spans(blocks)).toEqual([
+      [0, 20],
+      [50, 10],
+    ]);
+    expect(annotations.map((a) => a.text)).toEqual(['no clock']);
+    expect(notices).toEqual([expect.stringMatching(/record 1 has no time-keeping onset: read as following the previous record$/)]);
+  });
+
   it('keeps EDF+C and plain EDF records contiguous whatever their TALs say', async () => {
     for (const reserved of ['EDF+C', '']) {
       const file = rampFile([{ label: 'A', samples: 10 }, ANN], 3, { reserved }, (r) => timeKeeping(['+0', '+5', '+9'][r]));
