@@ -2,13 +2,19 @@
  * `npm run bench`: speed of neuroloop's signal path against @neurosity/pipes on the same
  * jobs, in one process, one after the other (ratios from one run; the machine is shared).
  * Then the closed loop's latency in real-time pacing (block arrival -> stimulator call),
- * and the CLI's start-up time as a ratio to bare Node (needs `npm run build`).
+ * and the CLI's start-up time as a ratio to bare Node (needs `npm run build`). Then the
+ * recording jobs on a one-hour 8-channel recording made at bench time (bench/oneHourRecording.ts):
+ * features on CSV and BDF+, our BDF reader against MNE, and a whole-loop replay.
  * `npm run -s bench -- --json` prints one JSON object per job and nothing else on stdout.
  */
 import { BAND_POWER_JOBS, runBandPowerJob, type BandPowerResult } from './bandPowerJobs.js';
 import { LATENCY_JOBS, runLatencyJob, type LatencyResult } from './latencyJobs.js';
 import { runStartupJob, type StartupResult } from './startupJob.js';
 import { type EmulatedHardwareResult, runEmulatedHardwareJob } from './emulatedHardwareJob.js';
+import { type FeaturesFileResult, runFeaturesFileJobs } from './featuresFileJobs.js';
+import { oneHourRecording } from './oneHourRecording.js';
+import { type ReadBdfResult, runReadBdfJob } from './readBdfJob.js';
+import { type ReplayResult, runReplayJob } from './replayJob.js';
 
 const json = process.argv.includes('--json');
 // --only TEXT runs the jobs whose name contains TEXT (e.g. --only latency).
@@ -42,6 +48,34 @@ if ('startup'.includes(only)) {
   startups.push(result);
   if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
 }
+const fileFeatures: FeaturesFileResult[] = [];
+const readBdf: ReadBdfResult[] = [];
+const replays: ReplayResult[] = [];
+const wants = (...jobs: string[]): boolean => jobs.some((job) => job.includes(only));
+if (wants('features-csv-1h', 'features-bdf-1h', 'read-bdf-1h-8ch', 'replay-1h-8ch')) {
+  const recording = oneHourRecording((message) => {
+    if (!json) process.stderr.write(message);
+  });
+  if (wants('features-csv-1h', 'features-bdf-1h')) {
+    if (!json) process.stderr.write('running features-csv-1h and features-bdf-1h (features on one hour, 8 ch at 250 Hz; each part best of 3)...\n');
+    for (const result of await runFeaturesFileJobs(recording)) {
+      fileFeatures.push(result);
+      if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+    }
+  }
+  if (wants('read-bdf-1h-8ch')) {
+    if (!json) process.stderr.write('running read-bdf-1h-8ch (our reader, then MNE, on the same BDF+)...\n');
+    const result = await runReadBdfJob(recording);
+    readBdf.push(result);
+    if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  }
+  if (wants('replay-1h-8ch')) {
+    if (!json) process.stderr.write('running replay-1h-8ch (neuroloop replay of the one-hour BDF+ at --speed max, best of 3)...\n');
+    const result = runReplayJob(recording);
+    replays.push(result);
+    if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  }
+}
 if (!json) {
   const rows = results.map((r) => `| ${r.job} | ${r.samples_per_s.toLocaleString('en-US')} | ${r.peer_samples_per_s.toLocaleString('en-US')} | ${r.ratio} | ${r.gc_runs} / ${r.peer_gc_runs} |`);
   // Only the tables of the jobs that ran (--only picks some).
@@ -62,6 +96,21 @@ if (!json) {
       ...table(
         '| job | neuroloop --help median (ms) | node -e 0 median (ms) | ratio (target <= 3) | runs each |',
         startups.map((r) => `| ${r.job} | ${r.help_ms} | ${r.node_ms} | ${r.ratio} | ${r.runs} |`),
+      ),
+      ...table(
+        '| job | features samples/s | reader alone samples/s | reader share of the time | old CSV reader samples/s | reader speed-up vs old | rows equal to the CSV\'s |',
+        fileFeatures.map(
+          (r) =>
+            `| ${r.job} | ${r.samples_per_s.toLocaleString('en-US')} | ${r.parse_samples_per_s.toLocaleString('en-US')} | ${(r.parse_share * 100).toFixed(1)} % | ${r.old_parse_samples_per_s?.toLocaleString('en-US') ?? ''} | ${r.parse_speedup_vs_old ?? ''} | ${r.same_rows_as_csv ?? ''} |`,
+        ),
+      ),
+      ...table(
+        '| job | neuroloop samples/s | MNE samples/s | ratio vs MNE | MNE |',
+        readBdf.map((r) => `| ${r.job} | ${r.samples_per_s.toLocaleString('en-US')} | ${r.mne_samples_per_s.toLocaleString('en-US')} | ${r.ratio_vs_mne} | ${r.mne_version} |`),
+      ),
+      ...table(
+        '| job | x real time (target >= 2000) | seconds for the hour | frames |',
+        replays.map((r) => `| ${r.job} | ${r.x_realtime} | ${r.seconds} | ${r.frames} |`),
       ),
     ].join('\n'),
   );

@@ -89,15 +89,20 @@ Options:
   --mqtt URL             publish telemetry while replaying (default: none)
 `;
 
-export const FEATURES_HELP = `Usage: neuroloop features INPUT.csv [options]
+export const FEATURES_HELP = `Usage: neuroloop features INPUT [options]
 
 Band power of a recorded signal, one row per window (Welch PSD, docs/design.md "Band power").
 
-INPUT is a CSV: first line channel names (optionally "t" first, in seconds, from which
-the sample rate is inferred), then one row per sample in microvolts.
+INPUT is an EDF, EDF+, BDF or BDF+ file (known by its first bytes or a .edf/.bdf name;
+the sample rate comes from its header, signals in mV or V are converted to uV), or a
+CSV: first line channel names (optionally "t" first, in seconds, from which the sample
+rate is inferred), then one row per sample in microvolts.
 
 Options:
-  --fs HZ            sample rate, 1 to 100000 (required without a t column)
+  --channels A,B     channels by label or 0-based index (default: EDF/BDF every signal at
+                     the rate of the first, others skipped with a notice; CSV every column)
+  --fs HZ            sample rate, 1 to 100000 (required for a CSV without a t column;
+                     otherwise it must agree with the file)
   --window N         samples per window, 2 to 1048576 (default 256)
   --hop N            samples between window ends, 1 to 1048576 (default window/4)
   --segment N        Welch segment length, 2 to --window (default window; 50 % overlap)
@@ -106,10 +111,12 @@ Options:
   --out FILE         output CSV, written whole or not at all; "-" or absent: stdout
                      (streamed)
 
-A gap in the t column of up to 24 h (and 1e7 samples) makes the windows over it NaN.
+A gap (in a CSV's t column up to 24 h and 1e7 samples; an EDF+D jump; samples a neuroloop
+recording marks [lost]) makes the windows over it NaN. Annotations are not used.
 Interrupted (SIGINT, SIGTERM): nothing is written, exit 130 / 143.
 
-Output columns: end_sample,t_s,<channel>.<band>,...  band power in uV^2.
+Output columns: end_sample,t_s,<channel>.<band>,...  band power in uV^2; t_s counts
+from the first sample.
 `;
 
 export const SIM_HELP = `Usage: neuroloop sim --duration S [options]
