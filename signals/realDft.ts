@@ -21,6 +21,11 @@ export class RealDft {
   /** cos and sin of -2*pi*k/n for the unpacking, k = 0..n/2. */
   private readonly twiddleRe: Float64Array;
   private readonly twiddleIm: Float64Array;
+  /** cos and -sin of 2*pi*m/n, m = 0..n-1: the direct DFT's twiddles (made on first use). */
+  private cosTable: Float64Array | null = null;
+  private sinTable: Float64Array | null = null;
+  /** Rough operation count of one transform through the FFT path, to pick the direct sum when it is cheaper. */
+  private readonly fftCost: number;
 
   constructor(size: number) {
     if (!Number.isInteger(size) || size < 2) throw new Error(`DFT size must be an integer >= 2, got ${size}`);
@@ -32,6 +37,8 @@ export class RealDft {
       this.twiddleRe[k] = Math.cos((2 * Math.PI * k) / size);
       this.twiddleIm[k] = -Math.sin((2 * Math.PI * k) / size);
     }
+    const complexSize = size % 2 === 0 ? size / 2 : size;
+    this.fftCost = fftOperations(complexSize);
     if (size % 2 === 0 && size >= 4) {
       this.half = new ComplexDft(size / 2);
       this.packed = new Float64Array(size);
@@ -48,7 +55,9 @@ export class RealDft {
    * to `out` as interleaved (re, im) pairs: `out.length >= 2 * binEnd`.
    */
   forward(input: ArrayLike<number>, out: Float64Array, binEnd = this.bins): void {
-    if (this.size === 2) {
+    if (this.size > 2 && binEnd * this.size < this.fftCost) {
+      this.forwardDirect(input, out, binEnd);
+    } else if (this.size === 2) {
       out[0] = input[0] + input[1];
       out[1] = 0;
       if (binEnd > 1) {
@@ -65,6 +74,41 @@ export class RealDft {
       }
       (this.full as ComplexDft).forward(z, this.spectrum, binEnd);
       for (let i = 0; i < 2 * binEnd; i++) out[i] = this.spectrum[i];
+    }
+  }
+
+  /**
+   * The first `binEnd` bins as plain sums, X[k] = sum x[n] e^{-2 pi i k n / N}, with the
+   * twiddle of k*n mod N from one table: when the bands need only a few low bins (beta at
+   * 250 Hz in a 0.5 s window: 16 of 63), this is cheaper than a whole transform of an
+   * awkward length (125 goes through Bluestein's 256-point FFTs). Which path runs depends
+   * only on the size and binEnd, so results stay the same from run to run.
+   */
+  private forwardDirect(input: ArrayLike<number>, out: Float64Array, binEnd: number): void {
+    const n = this.size;
+    if (this.cosTable === null || this.sinTable === null) {
+      this.cosTable = new Float64Array(n);
+      this.sinTable = new Float64Array(n);
+      for (let m = 0; m < n; m++) {
+        this.cosTable[m] = Math.cos((2 * Math.PI * m) / n);
+        this.sinTable[m] = -Math.sin((2 * Math.PI * m) / n);
+      }
+    }
+    const c = this.cosTable;
+    const sn = this.sinTable;
+    for (let k = 0; k < binEnd; k++) {
+      let re = 0;
+      let im = 0;
+      let m = 0;
+      for (let i = 0; i < n; i++) {
+        const x = input[i];
+        re += x * c[m];
+        im += x * sn[m];
+        m += k;
+        if (m >= n) m -= n;
+      }
+      out[2 * k] = re;
+      out[2 * k + 1] = im;
     }
   }
 
@@ -97,4 +141,12 @@ export class RealDft {
       out[2 * k + 1] = ei + cr[k] * oi + ci[k] * or;
     }
   }
+}
+
+/** Approximate multiply-adds of one complex DFT of size n the FFT path takes (fft.js for powers of two, else Bluestein: three FFTs of the next power of two >= 2n - 1 and the chirps). */
+function fftOperations(n: number): number {
+  if ((n & (n - 1)) === 0) return 2 * n * Math.log2(Math.max(2, n));
+  let m = 1;
+  while (m < 2 * n - 1) m *= 2;
+  return 3 * 2 * m * Math.log2(m) + 6 * m;
 }

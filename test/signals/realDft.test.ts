@@ -34,10 +34,14 @@ describe('DFT plans against the definition', () => {
       const ref = naive(x, false);
       const scale = Math.max(...Array.from(ref, Math.abs));
       for (let i = 0; i < 2 * dft.bins; i++) expect(Math.abs(out[i] - ref[i]) / scale).toBeLessThan(1e-12);
-      // Asking for fewer bins gives the same values for those bins.
+      // Asking for fewer bins (where a direct sum is cheaper, RealDft takes it) gives those bins to the same accuracy.
       const part = new Float64Array(2 * dft.bins);
       dft.forward(Array.from(x), part, Math.ceil(dft.bins / 3));
-      for (let i = 0; i < 2 * Math.ceil(dft.bins / 3); i++) expect(part[i]).toBe(out[i]);
+      for (let i = 0; i < 2 * Math.ceil(dft.bins / 3); i++) expect(Math.abs(part[i] - ref[i]) / scale).toBeLessThan(1e-12);
+      // And the same bins twice are the same numbers (the path depends on size and bins only).
+      const again = new Float64Array(2 * dft.bins);
+      dft.forward(x, again, Math.ceil(dft.bins / 3));
+      for (let i = 0; i < 2 * Math.ceil(dft.bins / 3); i++) expect(again[i]).toBe(part[i]);
     }
   });
 
