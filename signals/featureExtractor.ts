@@ -69,6 +69,7 @@ export class FeatureExtractor {
   private readonly bandRanges: { first: number; end: number }[];
   /** Bins above every band are never computed. */
   private readonly binEnd: number;
+  private readonly binStart: number;
   /** [band][channel], reused for every frame before it is copied out. */
   private readonly power: Float64Array[];
   private readonly biomarker: Biomarker | null;
@@ -100,6 +101,7 @@ export class FeatureExtractor {
     this.bandRanges = bands.map((b) => bandBins(this.welch.frequencies_Hz, b));
     this.power = bands.map(() => new Float64Array(channels.length));
     this.binEnd = Math.max(1, ...this.bandRanges.map((r) => r.end));
+    this.binStart = Math.min(this.binEnd, ...this.bandRanges.map((r) => r.first));
     this.biomarker = options.biomarker ? new Biomarker(options.biomarker) : null;
     const startIndex = options.startIndex ?? 0;
     if (!Number.isInteger(startIndex) || startIndex < 0) throw new Error(`startIndex must be an integer >= 0, got ${startIndex}`);
@@ -181,7 +183,7 @@ export class FeatureExtractor {
     const { window, bands, fs_Hz } = this.options;
     const start = end % window;
     for (let c = 0; c < this.channelCount; c++) {
-      this.welch.psdInto(this.ring[c], start, window, this.psd, this.binEnd);
+      this.welch.psdInto(this.ring[c], start, window, this.psd, this.binEnd, this.binStart);
       for (let b = 0; b < bands.length; b++) {
         const range = this.bandRanges[b];
         this.power[b][c] = bandPowerFromPsd(this.psd, this.welch.df_Hz, range.first, range.end);

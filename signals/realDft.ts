@@ -51,12 +51,14 @@ export class RealDft {
   }
 
   /**
-   * Transforms `input[0..size)` and writes bins 0..binEnd-1 (default: all, floor(size/2))
-   * to `out` as interleaved (re, im) pairs: `out.length >= 2 * binEnd`.
+   * Transforms `input[0..size)` and writes bins binStart..binEnd-1 (default: all,
+   * 0..floor(size/2)) to `out` as interleaved (re, im) pairs at their bin's place:
+   * `out.length >= 2 * binEnd`. Bins below binStart may be written too (the FFT path
+   * computes them anyway) or left as they were.
    */
-  forward(input: ArrayLike<number>, out: Float64Array, binEnd = this.bins): void {
-    if (this.size > 2 && binEnd * this.size < this.fftCost) {
-      this.forwardDirect(input, out, binEnd);
+  forward(input: ArrayLike<number>, out: Float64Array, binEnd = this.bins, binStart = 0): void {
+    if (this.size > 2 && (binEnd - binStart) * this.size < this.fftCost) {
+      this.forwardDirect(input, out, binStart, binEnd);
     } else if (this.size === 2) {
       out[0] = input[0] + input[1];
       out[1] = 0;
@@ -78,13 +80,13 @@ export class RealDft {
   }
 
   /**
-   * The first `binEnd` bins as plain sums, X[k] = sum x[n] e^{-2 pi i k n / N}, with the
+   * Bins binStart..binEnd-1 as plain sums, X[k] = sum x[n] e^{-2 pi i k n / N}, with the
    * twiddle of k*n mod N from one table: when the bands need only a few low bins (beta at
    * 250 Hz in a 0.5 s window: 16 of 63), this is cheaper than a whole transform of an
    * awkward length (125 goes through Bluestein's 256-point FFTs). Which path runs depends
    * only on the size and binEnd, so results stay the same from run to run.
    */
-  private forwardDirect(input: ArrayLike<number>, out: Float64Array, binEnd: number): void {
+  private forwardDirect(input: ArrayLike<number>, out: Float64Array, binStart: number, binEnd: number): void {
     const n = this.size;
     if (this.cosTable === null || this.sinTable === null) {
       this.cosTable = new Float64Array(n);
@@ -96,7 +98,7 @@ export class RealDft {
     }
     const c = this.cosTable;
     const sn = this.sinTable;
-    for (let k = 0; k < binEnd; k++) {
+    for (let k = binStart; k < binEnd; k++) {
       let re = 0;
       let im = 0;
       let m = 0;

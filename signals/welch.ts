@@ -58,9 +58,9 @@ export class WelchPsd {
   }
 
   /**
-   * PSD of `x[offset .. offset + length)` into `out[0 .. binEnd)` (default: every bin), in
-   * input units squared per Hz. Bins at and above `binEnd` are not computed: the live path
-   * asks only for the bins its bands cover. Throws if fewer than `segment` samples are given.
+   * PSD of `x[offset .. offset + length)` into `out[binStart .. binEnd)` (default: every
+   * bin), in input units squared per Hz. Bins outside are not computed (those below
+   * binStart are 0): the live path asks only for the bins its bands cover. Throws if fewer than `segment` samples are given.
    *
    * How, and why it equals the definition: each segment's plain DFT X is taken straight
    * from `x` (a Float64Array is read in place through a cached view, nothing is copied).
@@ -69,22 +69,24 @@ export class WelchPsd {
    * frequency it is the 3-tap combination Y[k] = X[k]/2 - (X[k-1] + X[k+1])/4 (indices
    * mod N; X[-k] = conj X[k] for real input). Y equals DFT((x - mean) * w) to rounding.
    */
-  psdInto(x: ArrayLike<number>, offset: number, length: number, out: Float64Array, binEnd = this.bins): void {
+  psdInto(x: ArrayLike<number>, offset: number, length: number, out: Float64Array, binEnd = this.bins, binStart = 0): void {
     const count = this.segmentCount(length);
     if (count === 0) throw new Error(`Welch needs at least ${this.segment} samples, got ${length}`);
     const n = this.segment;
     const bins = this.bins;
     const spec = this.spectrum;
     const end = Math.min(binEnd, bins);
-    // Bins needed from the DFT: one beyond the last output, for the window's right tap.
+    const begin = Math.max(0, Math.min(binStart, end));
+    // Bins needed from the DFT: one on each side of the outputs, for the window's taps.
     const dftEnd = Math.min(end + 1, bins);
+    const dftStart = Math.max(0, begin - 1);
     const nyquistBin = n % 2 === 0 ? bins - 1 : -1;
     out.fill(0, 0, end);
     for (let s = 0; s < count; s++) {
-      this.dft.forward(this.segmentAt(x, offset + s * this.step), spec, dftEnd);
+      this.dft.forward(this.segmentAt(x, offset + s * this.step), spec, dftEnd, dftStart);
       spec[0] = 0; // detrend: (x - mean) has no DC
       spec[1] = 0;
-      for (let k = 0; k < end; k++) {
+      for (let k = begin; k < end; k++) {
         // Left neighbour X[k-1]: for k = 0 it is X[-1] = conj X[1].
         const lr = k === 0 ? spec[2] : spec[2 * k - 2];
         const li = k === 0 ? -spec[3] : spec[2 * k - 1];
