@@ -10,6 +10,7 @@ import { signalPathOptions } from '../controller/signalPathOptions.js';
 import { levelFor } from '../drivers/gpio/safeLevel.js';
 import { EstopInput } from '../drivers/gpio/estopInput.js';
 import { InputError } from '../drivers/inputError.js';
+import { PLAUSIBLE } from '../config/plausibleRanges.js';
 import type { EmulatedRig } from '../sim/emulatedRig.js';
 import type { SyntheticBrain } from '../sim/syntheticBrain.js';
 import { HardwareContext } from './hardwareContext.js';
@@ -113,11 +114,15 @@ async function compose(config: Config, o: SessionOverrides, hooks: SessionHooks,
   });
   const source = opened;
 
+  if (!(source.fs_Hz >= PLAUSIBLE.fs_Hz.min && source.fs_Hz <= PLAUSIBLE.fs_Hz.max)) {
+    throw new InputError(`${source.describe}: sample rate ${source.fs_Hz} Hz is outside ${PLAUSIBLE.fs_Hz.min} to ${PLAUSIBLE.fs_Hz.max} Hz`);
+  }
   let signalPath;
   try {
     signalPath = { ...signalPathOptions(config.signals, source.channels, source.fs_Hz), startIndex: source.startIndex ?? 0 };
   } catch (error) {
-    throw new InputError((error as Error).message);
+    // The config's signal path does not fit this source (a filter above its Nyquist frequency, a channel it lacks).
+    throw new InputError(`signals: ${(error as Error).message} (the source: ${source.describe}, ${source.channels.length} channel(s) at ${source.fs_Hz} Hz)`);
   }
   const policy = createPolicy(config.policy);
   const governor = new SafetyGovernor(config.limits);

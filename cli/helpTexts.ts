@@ -75,6 +75,7 @@ Options:
   --from S, --to S       replay only from S to S seconds of data
   --channels A,B         signals by label or 0-based index (default: every signal at the
                          rate of the first; others are skipped with a notice)
+  --fs HZ                sample rate of a CSV without a t column
   --set KEY=VALUE        override a config key (not limits.*)
   --trace FILE.ndjson    the trace, as run writes it
   --summary FILE.json    what the policy did (one file); with several FILEs, one row per

@@ -2,6 +2,7 @@
 import { ConfigError } from '../config/problems.js';
 import { InputError } from '../drivers/inputError.js';
 import { OutputClosedError } from '../drivers/outputClosedError.js';
+import { OutputWriteError } from '../drivers/outputWriteError.js';
 import { CONFIG_HELP, DOCTOR_HELP, FEATURES_HELP, MAIN_HELP, REPLAY_HELP, RUN_HELP, SIM_HELP } from './helpTexts.js';
 import { packageVersion } from './version.js';
 
@@ -66,6 +67,9 @@ main(process.argv.slice(2)).then(
     if (error instanceof OutputClosedError) {
       // `| head` took what it wanted: stop quietly.
       process.exitCode = 0;
+    } else if (error instanceof OutputWriteError) {
+      process.stderr.write(`neuroloop: ${error.message}\n`);
+      process.exitCode = 1;
     } else if (error instanceof ConfigError || error instanceof InputError) {
       process.stderr.write(`neuroloop: ${error.message}\n`);
       process.exitCode = 2;

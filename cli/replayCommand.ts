@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig, readConfigFile } from '../config/load.js';
@@ -8,7 +8,8 @@ import { AtomicTextOutput } from '../drivers/atomicTextOutput.js';
 import { InputError } from '../drivers/inputError.js';
 import { checkOutputPaths } from '../drivers/outputPaths.js';
 import { SESSION_FILES } from '../drivers/sessionFolder.js';
-import { parsePositive } from './args.js';
+import { PLAUSIBLE } from '../config/plausibleRanges.js';
+import { parseInRange } from './args.js';
 import { REPLAY_HELP } from './helpTexts.js';
 import { LOG_FORMATS, type LogFormat } from './logger.js';
 import { checkRunPaths } from './runCommand.js';
@@ -43,6 +44,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
       from: { type: 'string' },
       to: { type: 'string' },
       channels: { type: 'string' },
+      fs: { type: 'string' },
       set: { type: 'string', multiple: true },
       trace: { type: 'string' },
       summary: { type: 'string' },
@@ -62,8 +64,9 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const logFormat = values['log-format'] ?? 'auto';
   if (!(LOG_FORMATS as readonly string[]).includes(logFormat)) throw new InputError(`--log-format: expected auto, json or pretty, got "${logFormat}"`);
   const speed = parseSpeed(values.speed);
-  const from_s = parseNonNegative('--from', values.from);
-  const to_s = parsePositive('--to', values.to);
+  const from_s = parseSeconds('--from', values.from, true);
+  const to_s = parseSeconds('--to', values.to, false);
+  const fs_Hz = parseInRange('--fs', values.fs, PLAUSIBLE.fs_Hz.min, PLAUSIBLE.fs_Hz.max, 'Hz');
   if (to_s !== undefined && to_s <= (from_s ?? 0)) throw new InputError(`--to ${to_s} must be after --from ${from_s ?? 0}`);
   const channels = values.channels === undefined ? undefined : parseChannels(values.channels);
   if (positionals.length > 1 || values.jobs !== undefined) {
@@ -71,7 +74,10 @@ export async function replayCommand(argv: string[]): Promise<number> {
     return replayMany(positionals, { configPath: values.config, sets: values.set ?? [], from_s, to_s, channels, summary: values.summary, jobs: values.jobs, refused: { trace: values.trace, record: values.record, report: values.report, compare: values.compare, speed: values.speed, mqtt: values.mqtt } });
   }
   const file = positionals[0];
-  if (!existsSync(file)) throw new InputError(`replay: ${file}: file not found`);
+  checkIsFile(file);
+  if (values.record !== undefined && from_s !== undefined) {
+    throw new InputError('--record with --from: a recording starts at the first sample replayed, so its times would not be the file\'s; replay from the start (--to alone is fine), or record the whole replay');
+  }
   const configPaths = values.compare ?? [values.config ?? sessionConfigOf(file)];
   if (values.compare !== undefined) {
     if (values.config !== undefined) throw new InputError('--config and --compare: --compare A.yaml B.yaml names every config; drop --config');
@@ -81,7 +87,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     }
     if (values.report === undefined) throw new InputError('--compare: the comparison goes into --report F.html; give one');
   }
-  const configs = configPaths.map((path) => replayConfig(path, values.set ?? [], file, channels, speed));
+  const configs = configPaths.map((path) => replayConfig(path, values.set ?? [], file, channels, speed, fs_Hz));
   for (const [i, config] of configs.entries()) {
     checkRunPaths(config, configPaths[i], dirname(resolve(configPaths[i])), values.trace, values.summary, values.record);
   }
@@ -114,21 +120,29 @@ export async function replayCommand(argv: string[]): Promise<number> {
       results.map((r, i) => ({ label: basename(configPaths[i]), steps: r.steps, end: r.end, summary: r.summary, thresholds: r.thresholds })),
       { title: `neuroloop replay of ${basename(file)}`, source: resolve(file), generatedBy: `neuroloop ${packageVersion()}` },
     );
-    await AtomicTextOutput.writeWith(values.report, (out) => out.write(html));
+    try {
+      await AtomicTextOutput.writeWith(values.report, (out) => out.write(html));
+    } catch (error) {
+      // Checked writable at start, so this is the machine (a full disk), not the input.
+      process.stderr.write(`neuroloop: --report ${values.report}: could not be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})\n`);
+      return 1;
+    }
   }
   return 0;
 }
 
 /** The config a replay runs: the file's policy, signals and limits; the file as source; no hardware. */
-export function replayConfig(configPath: string, sets: readonly string[], file: string, channels: readonly (string | number)[] | undefined, speed: ReplaySpeed): Config {
+export function replayConfig(configPath: string, sets: readonly string[], file: string, channels: readonly (string | number)[] | undefined, speed: ReplaySpeed, fs_Hz?: number): Config {
   const raw = applyOverrides(readConfigFile(configPath), [...sets]);
   const base = parseConfig(raw, sets.length > 0 ? `${configPath} with --set` : configPath);
   const path = resolve(file);
   const pacing = speed.kind === 'max' ? 'max' : 'realtime';
   const csv = extname(file).toLowerCase() === '.csv';
   if (csv && channels !== undefined) throw new InputError('--channels: picks signals of an EDF/BDF file; a CSV replays every column');
+  if (!csv && fs_Hz !== undefined) throw new InputError('--fs: only for a CSV without a t column; an EDF/BDF file gives its own rate');
+  const csvFs_Hz = fs_Hz ?? (base.source.kind === 'csv' ? base.source.fs_Hz : undefined);
   const source = csv
-    ? { kind: 'csv', path, pacing, ...(base.source.kind === 'csv' && base.source.fs_Hz !== undefined ? { fs_Hz: base.source.fs_Hz } : {}) }
+    ? { kind: 'csv', path, pacing, ...(csvFs_Hz !== undefined ? { fs_Hz: csvFs_Hz } : {}) }
     : { kind: 'edf', path, pacing, ...(channels === undefined ? {} : { channels }) };
   // Re-parsed whole, so every cross-section check runs on what is replayed.
   return parseConfig({ ...(raw as object), source, stimulator: { kind: 'simulated' }, gpio: {} }, `${configPath} (replaying ${basename(file)})`);
@@ -141,18 +155,36 @@ function sessionConfigOf(file: string): string {
   throw new InputError(`replay: --config FILE is required (the policy, signal path and limits to replay ${basename(file)} with; a recorded session's folder has its own config.yaml, used when there is one)`);
 }
 
-function parseNonNegative(flag: string, text: string | undefined): number | undefined {
+/** Seconds as plain decimals (no hex, no exponent), at most 7 days. */
+function parseSeconds(flag: string, text: string | undefined, zeroAllowed: boolean): number | undefined {
   if (text === undefined) return undefined;
   const x = Number(text);
-  if (text.trim() === '' || !Number.isFinite(x) || x < 0) throw new InputError(`${flag}: expected seconds >= 0, got "${text}"`);
+  if (!/^\d+(\.\d+)?$/.test(text.trim()) || x > PLAUSIBLE.duration_s.max || (!zeroAllowed && x === 0)) {
+    throw new InputError(`${flag}: expected seconds of data ${zeroAllowed ? '>= 0' : '> 0'} (e.g. 12.5), at most ${PLAUSIBLE.duration_s.max}, got "${text}"`);
+  }
   return x;
+}
+
+/** FILE must be a file: a FIFO would block the open, a folder is no recording. */
+function checkIsFile(file: string): void {
+  let stats;
+  try {
+    stats = statSync(file);
+  } catch {
+    throw new InputError(`replay: ${file}: file not found`);
+  }
+  if (!stats.isFile()) throw new InputError(`replay: ${file}: not a regular file; expected an EDF, BDF or CSV file`);
 }
 
 /** `--channels C3,C4` or `--channels 0,2`: labels or 0-based header indices. */
 export function parseChannels(text: string): (string | number)[] {
   const parts = text.split(',').map((p) => p.trim());
   if (parts.some((p) => p === '')) throw new InputError(`--channels: expected labels or indices separated by commas, got "${text}"`);
-  return parts.map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  return parts.map((p) => {
+    if (!/^\d+$/.test(p)) return p;
+    if (p.length > 5) throw new InputError(`--channels: index ${p} is too large (an EDF header holds at most 9999 signals)`);
+    return Number(p);
+  });
 }
 
 function checkReportPath(report: string, inputs: readonly string[], outputs: readonly (string | undefined)[]): void {

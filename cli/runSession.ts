@@ -66,8 +66,10 @@ export async function runSession(o: SessionRunOptions): Promise<SessionRunResult
   let lastStep: SessionStep | null = null;
   // A replayed recording's own [stop] (asked after a step) and [end] (why it ended).
   let recordedEnd: string | null = null;
-  let replayStop: string | null = null;
+  /** A replayed recording's [stop] has been asked for (it was reached). */
+  let replayStopped = false;
   let stopAfterIndex: number | null = null;
+  let recordedEndIndex = Number.POSITIVE_INFINITY;
   const progress = o.replayOf !== undefined && (o.speed ?? 'max') === 'max' ? new Progress('replay') : null;
   // Null until built: a command arriving before the session is refused, not a crash.
   if (o.telemetry.on) running = await startTelemetry(config, o.telemetry.url, () => built?.session ?? null, logger, { takeOver: o.telemetry.takeOver });
@@ -81,13 +83,19 @@ export async function runSession(o: SessionRunOptions): Promise<SessionRunResult
         speed: o.speed,
         speedFactor: o.speedFactor,
         from_s: o.from_s,
-        onNotice: (message) => logger.warn({ input: o.replayOf ?? config.source.kind }, message),
+        onNotice: (message) => {
+          // The progress bar's line is cleared first (it is drawn again on the next update).
+          progress?.done();
+          logger.warn({ input: o.replayOf ?? config.source.kind }, message);
+        },
         onProgress: progress === null ? undefined : (fraction) => progress.update(`${(fraction * 100).toFixed(0)} % of ${o.replayOf}`),
         onOwnTag: (text, index) => {
-          if (text.startsWith(NEUROLOOP_TAG.end)) recordedEnd = text.slice(NEUROLOOP_TAG.end.length).trim();
+          if (text.startsWith(NEUROLOOP_TAG.end)) {
+            recordedEnd = text.slice(NEUROLOOP_TAG.end.length).trim();
+            recordedEndIndex = index;
+          }
           else if (text.startsWith(NEUROLOOP_TAG.stop)) {
             // The recorded session was asked to stop after its step at `index` (0: before any step): so is this one.
-            replayStop = text.slice(NEUROLOOP_TAG.stop.length).trim() || 'the recording';
             stopAfterIndex = stopAfterIndex === null ? index : Math.min(stopAfterIndex, index);
           }
         },
@@ -126,6 +134,7 @@ export async function runSession(o: SessionRunOptions): Promise<SessionRunResult
   // A recorded stop before any step: asked for before the first one.
   if (stopAfterIndex === 0) {
     stopAfterIndex = null;
+    replayStopped = true;
     session.requestStop();
   }
   const status = progress === null ? new StatusLine() : null;
@@ -134,7 +143,16 @@ export async function runSession(o: SessionRunOptions): Promise<SessionRunResult
   if (o.tracePath !== undefined) traces.push(new NdjsonWriter(o.tracePath));
   if (recorder !== null) traces.push(new NdjsonWriter(recorder.tracePath));
   const startLine = sessionStartLine(config, o.configPath, startedAt);
-  for (const t of traces) t.writeNow(o.replayOf === undefined ? startLine : { ...startLine, replayOf: resolve(o.replayOf) });
+  try {
+    for (const t of traces) t.writeNow(o.replayOf === undefined ? startLine : { ...startLine, replayOf: resolve(o.replayOf) });
+  } catch (error) {
+    // Not even the first line fits: nothing has run yet; close everything and say so.
+    for (const t of traces) t.close();
+    recorder?.abandon();
+    await loop.close();
+    await running?.close();
+    throw error;
+  }
   const kept: ReturnType<typeof traceRecord>[] = [];
   logger.info({ rig: config.rig.id, source: loop.source.describe, policy: config.policy.kind, fs_Hz: loop.fs_Hz, channels: loop.channels, pacing: loop.pacing, config: o.configPath, recording: recorder?.folder.path }, o.replayOf === undefined ? 'session started' : 'replay started');
 
@@ -142,6 +160,7 @@ export async function runSession(o: SessionRunOptions): Promise<SessionRunResult
     let interrupts = 0;
     let silentTimer: NodeJS.Timeout | null = null;
     let stoppedBy: string | null = null;
+    let outputFailure: Error | null = null;
     const finish = (code: number, reason: string, how: RunEnd): void => {
       // The trace's closing line says whether the session ended as it should: the data
       // ran out or a stop ramped down (not an error, not a cut).
@@ -158,10 +177,14 @@ export async function runSession(o: SessionRunOptions): Promise<SessionRunResult
         const summary = sessionSummary(session, loop.brain(), config, loop.driverCounters());
         const end = sessionEndLine(session.end_s, reason, clean, session.takePendingEvents());
         for (const t of traces) {
-          t.writeNow(end);
+          try {
+            t.writeNow(end);
+          } catch {
+            // A trace that could not be written was reported when it happened.
+          }
           t.close();
         }
-        let exit = code;
+        let exit = outputFailure === null ? code : 1;
         if (recorder !== null) {
           try {
             await recorder.close(reason, clean, summary.duration_s);
@@ -188,20 +211,36 @@ export async function runSession(o: SessionRunOptions): Promise<SessionRunResult
       })();
     };
     const endReason = (): string => {
-      // A replay that reached the end of a neuroloop recording ends for the recorded reason.
-      if (recordedEnd !== null) return recordedEnd;
       if (stoppedBy !== null) return `stopped by ${stoppedBy}`;
+      if (outputFailure !== null) return `stopped: ${outputFailure.message}`;
+      // A replay that reached the end of a neuroloop recording, or its recorded stop, ends for the recorded reason.
+      if (recordedEnd !== null && (replayStopped || Math.round(session.end_s * loop.fs_Hz) >= recordedEndIndex)) return recordedEnd;
       return o.duration_s !== undefined && session.summary().duration_s >= (o.from_s ?? 0) + o.duration_s - 1 / loop.fs_Hz ? 'duration reached' : 'end of data';
     };
     const subscription = steps.subscribe({
       next: (step) => {
         lastStep = step;
         const line = traceRecord(step);
-        for (const t of traces) t.write(line, step.t_s * 1000);
+        try {
+          for (const t of traces) t.write(line, step.t_s * 1000);
+          recorder?.step(step);
+        } catch {
+          // Kept in the writer's `failed`, acted on just below.
+        }
+        if (outputFailure === null) {
+          const failure = traces.find((t) => t.failed !== null)?.failed ?? recorder?.failed ?? null;
+          if (failure !== null) {
+            // What the session should leave on disk can no longer be written: end it the orderly way.
+            outputFailure = failure;
+            logger.error({ err: failure.message }, 'an output cannot be written: stopping the session');
+            process.stderr.write(`neuroloop: ${failure.message}; stopping the session (stimulation ramps off)\n`);
+            session.requestStop();
+          }
+        }
         if (o.keepSteps) kept.push(line);
-        recorder?.step(step);
         if (stopAfterIndex !== null && step.index >= stopAfterIndex) {
           stopAfterIndex = null;
+          replayStopped = true;
           session.requestStop();
         }
         if (telemetry) {
@@ -220,7 +259,7 @@ export async function runSession(o: SessionRunOptions): Promise<SessionRunResult
         process.stderr.write(`neuroloop: ${(error as Error).message}\n`);
         finish(error instanceof InputError ? 2 : 1, `error: ${(error as Error).message}`, 'error');
       },
-      complete: () => finish(0, endReason(), stoppedBy === null && replayStop === null ? 'end of data' : 'stopped'),
+      complete: () => finish(0, endReason(), stoppedBy === null && !replayStopped && outputFailure === null ? 'end of data' : 'stopped'),
     });
     function onSignal(signal: NodeJS.Signals): void {
       interrupts++;

@@ -2,7 +2,9 @@ import { stringify } from 'yaml';
 import type { Config } from '../config/schema.js';
 import type { SessionEvent, SessionStep } from '../controller/session.js';
 import type { StimParams } from '../controller/stimParams.js';
-import { symmetricGrid } from '../drivers/edf/edfLayout.js';
+import { rmSync } from 'node:fs';
+import { type EdfFormat, symmetricGrid } from '../drivers/edf/edfLayout.js';
+import type { QuantizationGrid } from '../signals/quantizationGrid.js';
 import { EdfWriter } from '../drivers/edf/edfWriter.js';
 import { NEUROLOOP_EQUIPMENT, NEUROLOOP_TAG } from '../drivers/edf/neuroloopAnnotations.js';
 import { NdjsonWriter } from '../drivers/ndjsonWriter.js';
@@ -33,6 +35,7 @@ export class SessionRecorder {
   private previous: StimParams | null = null;
   private readonly bandNames: readonly string[];
   private readonly signalFile: string;
+  private writeError: Error | null = null;
 
   private constructor(
     private readonly s: RecorderStart,
@@ -56,6 +59,17 @@ export class SessionRecorder {
     // The source's own grid (the samples already lie on it); CSV text has none: the configured range.
     const grid = built.source.grid ?? { grids: built.channels.map(() => symmetricGrid(config.recording.range_uV, config.recording.format)), format: config.recording.format };
     const signalFile = `signal.${grid.format}`;
+    try {
+      return await SessionRecorder.open(s, folder, grid, signalFile);
+    } catch (error) {
+      // Nothing recorded yet: leave no empty session folder behind.
+      rmSync(folder.path, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  private static async open(s: RecorderStart, folder: SessionFolder, grid: { grids: readonly QuantizationGrid[]; format: EdfFormat }, signalFile: string): Promise<SessionRecorder> {
+    const { config, built } = s;
     const writer = await EdfWriter.create({
       path: folder.file(signalFile),
       format: grid.format,
@@ -89,9 +103,19 @@ export class SessionRecorder {
     return recorder;
   }
 
-  /** A block as the session took it (already on the grid). */
+  /** A block as the session took it (already on the grid). After a write error, nothing more is written. */
   block(block: SampleBlock): void {
-    this.writer.write(block);
+    if (this.writeError !== null) return;
+    try {
+      this.writer.write(block);
+    } catch (error) {
+      this.writeError = new Error(`${this.folder.file(this.signalFile)}: ${(error as Error).message}`);
+    }
+  }
+
+  /** The first error writing the signal file or the features (a full disk), if any. */
+  get failed(): Error | null {
+    return this.writeError ?? this.features.failed;
   }
 
   /** Every session event becomes an annotation; a file's markers (replay) stay plain markers. */

@@ -78,16 +78,26 @@ export const SOURCES: { readonly [K in SourceConfig['kind']]: Opener<K> } = {
   csv: async (source, ctx) => {
     if (ctx.pacing === 'realtime') throw new InputError('source.pacing: realtime replay of a CSV file is not implemented yet; use max');
     const signal = await openCsvSignal(resolve(ctx.configDir, source.path), { fs_Hz: source.fs_Hz, block_samples: source.block_samples, onProgress: ctx.onProgress });
-    const limit = ctx.duration_s === undefined ? Number.POSITIVE_INFINITY : Math.round(ctx.duration_s * signal.fs_Hz);
+    // --from: the first sample at or after it (as for EDF); --duration / --to: that much data from there.
+    const fromIndex = ctx.from_s === undefined ? 0 : Math.ceil(ctx.from_s * signal.fs_Hz - 1e-6);
+    const limit = ctx.duration_s === undefined ? Number.POSITIVE_INFINITY : fromIndex + Math.round(ctx.duration_s * signal.fs_Hz);
+    const where = signal.path;
     const blocks = from(
       (async function* limited(): AsyncGenerator<SampleBlock> {
+        let any = false;
         for await (const block of signal.blocks) {
-          if (block.firstIndex >= limit) return;
-          yield block;
+          if (block.firstIndex >= limit) break;
+          const n = block.data[0]?.length ?? 0;
+          if (block.firstIndex + n <= fromIndex) continue;
+          const skip = Math.max(0, fromIndex - block.firstIndex);
+          const keep = Math.min(n, limit - block.firstIndex);
+          any = true;
+          yield skip === 0 && keep === n ? block : { ...block, firstIndex: block.firstIndex + skip, data: block.data.map((c) => c.subarray(skip, keep)) };
         }
+        if (!any && fromIndex > 0) throw new InputError(`--from ${ctx.from_s} s is beyond the data of ${where}`);
       })(),
     );
-    return { channels: [...signal.channels], fs_Hz: signal.fs_Hz, blocks, brain: () => null, grid: null, clippedSamples: () => 0, describe: `CSV file ${signal.path}` };
+    return { channels: [...signal.channels], fs_Hz: signal.fs_Hz, blocks, brain: () => null, grid: null, clippedSamples: () => 0, describe: `CSV file ${signal.path}`, startIndex: fromIndex };
   },
   edf: async (source, ctx) => {
     const path = resolve(ctx.configDir, source.path);

@@ -1,6 +1,6 @@
-import { statSync, unlinkSync } from 'node:fs';
+import { lstatSync, readlinkSync, realpathSync, statSync, unlinkSync } from 'node:fs';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { OutputClosedError } from './outputClosedError.js';
 
 /** Temporary files being written right now, so that a signal handler can remove them. */
@@ -37,7 +37,10 @@ export class AtomicTextOutput {
     this.target = target;
   }
 
-  static async create(target: string): Promise<AtomicTextOutput> {
+  static async create(given: string): Promise<AtomicTextOutput> {
+    // Through a symbolic link: the file it points to is the output (renaming over the
+    // link itself would replace the link and leave its target as it was).
+    const target = given === '-' || isSpecialFile(given) ? given : linkTarget(given);
     const out = new AtomicTextOutput(target);
     if (target === '-') {
       process.stdout.on('error', out.onStdoutError);
@@ -102,7 +105,7 @@ export class AtomicTextOutput {
     this.pending = [];
     this.pendingLength = 0;
     if (this.toStdout) await this.writeStdout(chunk);
-    else await this.handle?.write(chunk);
+    else if (this.handle !== null) await writeAll(this.handle, Buffer.from(chunk, 'utf8'));
   }
 
   private async writeStdout(chunk: string): Promise<void> {
@@ -158,6 +161,34 @@ export class AtomicTextOutput {
       await unlink(this.tempPath).catch(() => undefined);
       liveTemporaries.delete(this.tempPath);
     }
+  }
+}
+
+/**
+ * Every byte, or an error: a write may take fewer bytes than given (a full disk takes
+ * what fits); the rest is written again, and a disk that takes nothing more fails with
+ * ENOSPC on the next try. A short output is never committed as if whole.
+ */
+async function writeAll(handle: FileHandle, bytes: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) {
+    const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
+    if (bytesWritten <= 0) throw Object.assign(new Error('no space left on device (a write took no bytes)'), { code: 'ENOSPC' });
+    offset += bytesWritten;
+  }
+}
+
+/** The path a symbolic link leads to (followed to the end; a dangling link: where it points), else the path itself. */
+function linkTarget(path: string): string {
+  try {
+    if (!lstatSync(path).isSymbolicLink()) return path;
+  } catch {
+    return path;
+  }
+  try {
+    return realpathSync(path);
+  } catch {
+    return resolve(dirname(path), readlinkSync(path));
   }
 }
 

@@ -1,4 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { OutputWriteError } from './outputWriteError.js';
 
 /**
  * Appends JSON lines to a file, written under its final name so that it can be read while
@@ -15,10 +16,18 @@ export class NdjsonWriter {
   private lastFlush_ms = Number.NEGATIVE_INFINITY;
   private readonly timer: NodeJS.Timeout;
   private closed = false;
+  /** The write error that stopped this writer (a full disk): later lines are dropped. */
+  private failure: Error | null = null;
 
   constructor(readonly path: string, private readonly flushEvery_ms = 1000) {
     this.fd = openSync(path, 'w');
-    this.timer = setInterval(() => this.flush(), flushEvery_ms);
+    this.timer = setInterval(() => {
+      try {
+        this.flush();
+      } catch {
+        // Recorded in `failed`; the next write from the caller reports it.
+      }
+    }, flushEvery_ms);
     // The timer alone must not keep the process alive.
     this.timer.unref();
   }
@@ -50,17 +59,39 @@ export class NdjsonWriter {
     this.flush();
   }
 
+  /** The error that stopped the writer, if one did. */
+  get failed(): Error | null {
+    return this.failure;
+  }
+
+  /**
+   * Writes what is pending, all of it (a write that takes only part is continued). A
+   * failure (ENOSPC) is thrown once, naming the file; the writer then drops what comes, so
+   * memory does not grow, and the caller decides what the session does about it.
+   */
   flush(): void {
-    if (this.closed || this.pending.length === 0) return;
-    writeSync(this.fd, this.pending.join(''));
+    if (this.closed || this.failure !== null || this.pending.length === 0) return;
+    const bytes = Buffer.from(this.pending.join(''), 'utf8');
     this.pending = [];
     this.pendingBytes = 0;
+    try {
+      let offset = 0;
+      while (offset < bytes.length) offset += writeSync(this.fd, bytes, offset, bytes.length - offset);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      this.failure = new OutputWriteError(`${this.path}: could not be written (${code === 'ENOSPC' ? 'no space left on the device' : ((error as Error).message ?? code)})`);
+      throw this.failure;
+    }
   }
 
   close(): void {
     if (this.closed) return;
     clearInterval(this.timer);
-    this.flush();
+    try {
+      this.flush();
+    } catch {
+      // Already recorded in `failed` for the caller.
+    }
     this.closed = true;
     closeSync(this.fd);
   }

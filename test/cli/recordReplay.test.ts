@@ -346,3 +346,74 @@ describe('replay of files other programs write', () => {
     expect(r.code).toBe(2);
   }, 60_000);
 });
+
+describe('replay as a careless user runs it', () => {
+  async function recorded(seconds: number): Promise<{ dir: string; signal: string }> {
+    const dir = tempDir();
+    const root = join(dir, 'sessions');
+    const run = await runCli(['run', '--config', 'config/examples/sim-adbs.yaml', '--duration', String(seconds), '--speed', 'max', '--no-mqtt', '--record', root]);
+    expect(run.code, run.stderr).toBe(0);
+    return { dir, signal: join(sessionFolder(root), 'signal.bdf') };
+  }
+
+  it('Ctrl+C during a replay of a recording ends it as stopped by SIGINT, not with the recording\'s own reason', async () => {
+    const { dir, signal } = await recorded(20);
+    const trace = join(dir, 'replay.ndjson');
+    const running = startCli(['replay', signal, '--speed', 'realtime', '--trace', trace, '--log-format', 'json']);
+    await new Promise((r) => setTimeout(r, 2500));
+    running.child.kill('SIGINT');
+    expect(await running.exited).toBe(0);
+    const all = lines(trace);
+    expect(JSON.parse(all[all.length - 1]).reason).toBe('stopped by SIGINT');
+  }, 60_000);
+
+  it('--summary through a symbolic link writes the file it points to and keeps the link', async () => {
+    const { dir, signal } = await recorded(10);
+    const { mkdirSync, symlinkSync, lstatSync, writeFileSync } = await import('node:fs');
+    mkdirSync(join(dir, 'real'));
+    writeFileSync(join(dir, 'real', 's.json'), 'old');
+    symlinkSync(join('real', 's.json'), join(dir, 'link.json'));
+    const r = await runCli(['replay', signal, '--summary', join(dir, 'link.json'), '--log-format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(lstatSync(join(dir, 'link.json')).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, 'real', 's.json'), 'utf8')).duration_s).toBe(10);
+  }, 60_000);
+
+  it('a trace that cannot be written (/dev/full) is one line and exit 1, no stack trace', async () => {
+    const { signal } = await recorded(10);
+    const r = await runCli(['replay', signal, '--trace', '/dev/full', '--log-format', 'json']);
+    expect(r.stderr).toMatch(/neuroloop: \/dev\/full: could not be written \(no space left on the device\)/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.code).toBe(1);
+  }, 60_000);
+
+  it('refuses a FIFO as FILE at once, and --record with --from', async () => {
+    const { dir, signal } = await recorded(10);
+    const { execFileSync } = await import('node:child_process');
+    const fifo = join(dir, 'pipe.bdf');
+    execFileSync('mkfifo', [fifo]);
+    const r = await runCli(['replay', fifo, '--config', 'config/examples/sim-adbs.yaml'], { timeout_ms: 10_000 });
+    expect(r.stderr).toMatch(/not a regular file/);
+    expect(r.code).toBe(2);
+    const f = await runCli(['replay', signal, '--from', '2', '--record', join(dir, 'again')]);
+    expect(f.stderr).toMatch(/--record with --from/);
+    expect(f.code).toBe(2);
+    expect(readdirSync(dir)).not.toContain('again');
+  }, 60_000);
+
+  it('a CSV replays from --from to --to like an EDF file does', async () => {
+    const dir = tempDir();
+    const csv = join(dir, 'sim.csv');
+    const made = await runCli(['sim', '--duration', '20', '--fs', '250', '--channels', '2', '--out', csv]);
+    expect(made.code, made.stderr).toBe(0);
+    const trace = join(dir, 'span.ndjson');
+    const r = await runCli(['replay', csv, '--config', 'config/examples/sim-adbs.yaml', '--from', '5', '--to', '10', '--trace', trace]);
+    expect(r.code, r.stderr).toBe(0);
+    const all = lines(trace).map((l) => JSON.parse(l) as { index?: number; t_s: number });
+    expect(all[1].index).toBe(1250 + 125);
+    expect(all[all.length - 1].t_s).toBe(10);
+    const beyond = await runCli(['replay', csv, '--config', 'config/examples/sim-adbs.yaml', '--from', '100']);
+    expect(beyond.stderr).toMatch(/--from 100 s is beyond the data/);
+    expect(beyond.code).toBe(2);
+  }, 60_000);
+});
