@@ -279,7 +279,7 @@ describe('the HTML report in a browser (chromium, from file://)', () => {
     }
   });
 
-  it('two runs compared: the annotation text verbatim in the table and on hover, zoom shared by every plot; takes the README's screenshot', async () => {
+  it('two runs compared: the annotation text verbatim in the table and on hover, zoom shared by every plot; takes the README screenshot', async () => {
     const thresholdsA = [policy.lowerThreshold, policy.upperThreshold];
     const thresholdsB = [policy.lowerThreshold, B_UPPER];
     const runs: ReportRun[] = [
