@@ -122,7 +122,7 @@ describe('replay refuses bad input with exit 2, naming what was expected, and wr
     ['no config outside a session folder', ['replay', 'package.json'], /--config FILE is required/],
     ['a bad speed', ['replay', 'package.json', '--config', 'config/examples/sim-adbs.yaml', '--speed', 'fast'], /--speed: expected realtime, max or a factor/],
     ['--to before --from', ['replay', 'package.json', '--config', 'config/examples/sim-adbs.yaml', '--from', '10', '--to', '5'], /--to 5 must be after --from 10/],
-    ['a negative --from', ['replay', 'package.json', '--config', 'config/examples/sim-adbs.yaml', '--from=-1'], /--from: expected seconds >= 0/],
+    ['a negative --from', ['replay', 'package.json', '--config', 'config/examples/sim-adbs.yaml', '--from=-1'], /--from: expected seconds of data >= 0/],
     ['empty --channels', ['replay', 'package.json', '--config', 'config/examples/sim-adbs.yaml', '--channels', 'C3,,C4'], /--channels: expected labels or indices/],
     ['--compare without --report', ['replay', 'package.json', '--compare', 'config/examples/sim-adbs.yaml', '--compare', 'config/examples/sim-adbs.yaml'], /--report F\.html; give one/],
     ['a report that is not .html', ['replay', 'package.json', '--config', 'config/examples/sim-adbs.yaml', '--report', 'out.txt'], /expected a file name ending in \.html/],
