@@ -117,6 +117,9 @@ async function compose(config: Config, o: SessionOverrides, hooks: SessionHooks,
   if (!(source.fs_Hz >= PLAUSIBLE.fs_Hz.min && source.fs_Hz <= PLAUSIBLE.fs_Hz.max)) {
     throw new InputError(`${source.describe}: sample rate ${source.fs_Hz} Hz is outside ${PLAUSIBLE.fs_Hz.min} to ${PLAUSIBLE.fs_Hz.max} Hz`);
   }
+  if (source.channels.length > PLAUSIBLE.channels.max) {
+    throw new InputError(`${source.describe}: ${source.channels.length} channels, more than the ${PLAUSIBLE.channels.max} a session takes; pick some with --channels`);
+  }
   let signalPath;
   try {
     signalPath = { ...signalPathOptions(config.signals, source.channels, source.fs_Hz), startIndex: source.startIndex ?? 0 };

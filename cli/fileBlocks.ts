@@ -39,7 +39,8 @@ export function scanAnnotations(annotations: readonly EdfAnnotation[], o: { read
   const markers: FileMarker[] = [];
   const ownTags: { text: string; index: number }[] = [];
   for (const a of annotations) {
-    const t_s = a.onset_s - o.dataStart_s;
+    // To the nanosecond, as TALs are written: 0.049, not 0.049000000000000044 after the subtraction.
+    const t_s = Math.round((a.onset_s - o.dataStart_s) * 1e9) / 1e9;
     const index = Math.round(t_s * o.fs_Hz);
     if (o.ownTagsAreLog && isNeuroloopTag(a.text)) {
       ownTags.push({ text: a.text, index });

@@ -95,7 +95,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const duration_s = to_s === undefined ? undefined : to_s - (from_s ?? 0);
   const results: SessionRunResult[] = [];
   for (const [i, config] of configs.entries()) {
-    const result = await runSession({
+    const run = (): Promise<SessionRunResult> => runSession({
       config,
       configPath: configPaths[i],
       configDir: dirname(resolve(configPaths[i])),
@@ -111,6 +111,14 @@ export async function replayCommand(argv: string[]): Promise<number> {
       replayOf: file,
       keepSteps: values.report !== undefined,
     });
+    let result: SessionRunResult;
+    try {
+      result = await run();
+    } catch (error) {
+      // With several configs, say which one did not fit the file.
+      if (configs.length > 1 && error instanceof InputError) throw new InputError(`--compare ${configPaths[i]}: ${error.message}`);
+      throw error;
+    }
     results.push(result);
     if (result.exit !== 0) return result.exit;
   }

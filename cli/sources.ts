@@ -101,7 +101,14 @@ export const SOURCES: { readonly [K in SourceConfig['kind']]: Opener<K> } = {
   },
   edf: async (source, ctx) => {
     const path = resolve(ctx.configDir, source.path);
-    const signal = await openEdfSignal(path, { channels: source.channels, block_samples: source.block_samples, from_s: ctx.from_s, onNotice: ctx.onNotice, onProgress: ctx.onProgress });
+    let signal;
+    try {
+      signal = await openEdfSignal(path, { channels: source.channels, block_samples: source.block_samples, from_s: ctx.from_s, onNotice: ctx.onNotice, onProgress: ctx.onProgress });
+    } catch (error) {
+      // The reader names its options; the user typed flags.
+      if (error instanceof InputError) throw new InputError(error.message.replace(/\bfrom_s: /, '--from ').replace(/\bchannels: /, '--channels: '));
+      throw error;
+    }
     const fs_Hz = signal.fs_Hz;
     // As the reader places --from (drivers/edf/edfReader.ts): the first sample at or after it.
     const fromIndex = ctx.from_s === undefined ? 0 : Math.ceil(ctx.from_s * fs_Hz - 1e-6);
