@@ -9,7 +9,7 @@
  * beyond a stated reason (knownDifferences.ts), 2 when DIR is missing.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compareReads, type ChannelDifference } from './compareReads.js';
 import { applyKnownDifferences } from './knownDifferences.js';
@@ -73,10 +73,11 @@ function markdown(rows: readonly Row[], mneVersion: string, dir: string): string
   return [
     '# EDF/BDF conformance: neuroloop’s reader against MNE-Python',
     '',
-    'Written by `npm run conformance` (scripts/conformance/); do not edit by hand. The files are',
-    `the ${rows.length} EDF/EDF+/BDF/BDF+ files of \`${dir}\` (the default folder, ../shared/edf-samples, holds`,
-    'real files from EDFbrowser, BioSemi, Nihon Kohden, Sleep-EDF, pyedflib, MNE and EDF.jl; see the README.md',
-    `and MANIFEST.tsv there), read by neuroloop (drivers/edf) and by MNE-Python ${mneVersion} (Debian's python3-mne).`,
+    'Written by `npm run conformance -- DIR` (scripts/conformance/); do not edit by hand. The files',
+    `are the ${rows.length} EDF/EDF+/BDF/BDF+ files of a folder of real recordings written by other programs`,
+    '(EDFbrowser, BioSemi, Nihon Kohden, Sleep-EDF, pyedflib, MNE and EDF.jl; they are not part of this',
+    `repository: their licenses are their sources'), here \`${basename(dir)}\`, read by neuroloop (drivers/edf)`,
+    `and by MNE-Python ${mneVersion} (Debian's python3-mne).`,
     '',
     'For each file: the header; every ordinary signal, one rate at a time (MNE would resample',
     'signals of lower rates to the highest, so it reads each rate with the others excluded);',
