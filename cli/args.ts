@@ -72,3 +72,14 @@ export function parseMqttUrl(flag: string, text: string): string {
   }
   return text;
 }
+
+/** `--channels C3,C4` or `--channels 0,2`: labels or 0-based header indices. */
+export function parseChannels(text: string): (string | number)[] {
+  const parts = text.split(',').map((p) => p.trim());
+  if (parts.some((p) => p === '')) throw new InputError(`--channels: expected labels or indices separated by commas, got "${text}"`);
+  return parts.map((p) => {
+    if (!/^\d+$/.test(p)) return p;
+    if (p.length > 5) throw new InputError(`--channels: index ${p} is too large (an EDF header holds at most 9999 signals)`);
+    return Number(p);
+  });
+}

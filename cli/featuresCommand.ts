@@ -13,7 +13,7 @@ import { DEFAULT_BANDS } from '../signals/band.js';
 import { FeatureExtractor, type FeatureFrame } from '../signals/featureExtractor.js';
 import type { SampleBlock } from '../signals/sampleBlock.js';
 import { abandonOnSignal } from './abandonOnSignal.js';
-import { parseBands, parseInRange, parseInteger } from './args.js';
+import { parseBands, parseChannels, parseInRange, parseInteger } from './args.js';
 import { Progress } from './progress.js';
 import { FEATURES_HELP } from './helpTexts.js';
 
@@ -46,7 +46,7 @@ export async function featuresCommand(argv: string[]): Promise<number> {
   const segment = parseInteger('--segment', values.segment, 2, PLAUSIBLE.window_samples.max) ?? window;
   if (segment > window) throw new InputError(`--segment ${segment} must not exceed --window ${window}`);
   const bands = values.bands === undefined ? [...DEFAULT_BANDS] : parseBands(values.bands);
-  const channels = values.channels === undefined ? undefined : parseChannelList(values.channels);
+  const channels = values.channels === undefined ? undefined : parseChannels(values.channels);
   const outPath = values.out ?? '-';
   checkOutputPaths([{ place: '--out', path: outPath, atomic: true }], [{ place: 'INPUT', path: input }]);
   abandonOnSignal('features');
@@ -152,13 +152,6 @@ function isEdfFile(path: string): boolean {
   } finally {
     closeSync(fd);
   }
-}
-
-/** --channels: labels or 0-based indices, comma-separated (a cell of digits is an index). */
-function parseChannelList(text: string): (string | number)[] {
-  const parts = text.split(',').map((p) => p.trim());
-  if (parts.some((p) => p === '')) throw new InputError(`--channels: expected labels or indices separated by commas, got "${text}"`);
-  return parts.map((p) => (/^\d+$/.test(p) ? Number(p) : p));
 }
 
 async function* samplesOf(items: AsyncIterable<EdfItem>): AsyncGenerator<SampleBlock> {

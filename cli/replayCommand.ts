@@ -9,7 +9,7 @@ import { InputError } from '../drivers/inputError.js';
 import { checkOutputPaths } from '../drivers/outputPaths.js';
 import { SESSION_FILES } from '../drivers/sessionFolder.js';
 import { PLAUSIBLE } from '../config/plausibleRanges.js';
-import { parseInRange } from './args.js';
+import { parseChannels, parseInRange } from './args.js';
 import { REPLAY_HELP } from './helpTexts.js';
 import { LOG_FORMATS, type LogFormat } from './logger.js';
 import { checkRunPaths } from './runCommand.js';
@@ -182,17 +182,6 @@ function checkIsFile(file: string): void {
     throw new InputError(`replay: ${file}: file not found`);
   }
   if (!stats.isFile()) throw new InputError(`replay: ${file}: not a regular file; expected an EDF, BDF or CSV file`);
-}
-
-/** `--channels C3,C4` or `--channels 0,2`: labels or 0-based header indices. */
-export function parseChannels(text: string): (string | number)[] {
-  const parts = text.split(',').map((p) => p.trim());
-  if (parts.some((p) => p === '')) throw new InputError(`--channels: expected labels or indices separated by commas, got "${text}"`);
-  return parts.map((p) => {
-    if (!/^\d+$/.test(p)) return p;
-    if (p.length > 5) throw new InputError(`--channels: index ${p} is too large (an EDF header holds at most 9999 signals)`);
-    return Number(p);
-  });
 }
 
 function checkReportPath(report: string, inputs: readonly string[], outputs: readonly (string | undefined)[]): void {
