@@ -1,4 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { from, type OperatorFunction } from 'rxjs';
 import { DEFAULT_BANDS } from '../signals/band.js';
@@ -33,6 +36,9 @@ export interface BandPowerResult {
   peer_frames: number;
   gc_runs: number;
   peer_gc_runs: number;
+  /** Vectorised NumPy (numpy.fft.rfft over strided windows) on the same job, same run; null without Debian's python3-numpy. */
+  numpy_samples_per_s: number | null;
+  ratio_vs_numpy: number | null;
 }
 
 /** Deterministic test signal: a few sines and a cheap pseudo-random term per channel. */
@@ -125,6 +131,7 @@ export async function runBandPowerJob(job: BandPowerJob): Promise<BandPowerResul
   const peer = await best(() => runPeer(job, samples));
   const samplesPerSecond = n / ours.seconds;
   const peerSamplesPerSecond = n / peer.seconds;
+  const numpy = runNumpy(job);
   return {
     job: job.job,
     samples_per_s: Math.round(samplesPerSecond),
@@ -134,7 +141,23 @@ export async function runBandPowerJob(job: BandPowerJob): Promise<BandPowerResul
     peer_frames: peer.value,
     gc_runs: ours.gcRuns,
     peer_gc_runs: peer.gcRuns,
+    numpy_samples_per_s: numpy === null ? null : Math.round(numpy),
+    ratio_vs_numpy: numpy === null ? null : Number((samplesPerSecond / numpy).toFixed(1)),
   };
+}
+
+const PYTHON = '/usr/bin/python3';
+const NUMPY_SCRIPT = fileURLToPath(new URL('../../bench/numpyBandPower.py', import.meta.url));
+
+/** The same job done the vectorised NumPy way (bench/numpyBandPower.py), best of RUNS timed inside Python. */
+function runNumpy(job: BandPowerJob): number | null {
+  if (!existsSync(PYTHON)) return null;
+  const r = spawnSync(PYTHON, [NUMPY_SCRIPT, String(job.channels), String(job.fs_Hz), String(job.window), String(job.hop), String(job.seconds), String(RUNS)], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    process.stderr.write(`${job.job}: the NumPy comparison failed (${r.stderr.trim().split('\n').pop() ?? r.status}); is python3-numpy installed?\n`);
+    return null;
+  }
+  return (JSON.parse(r.stdout) as { samples_per_s: number }).samples_per_s;
 }
 
 /** Our side of a job alone, in samples per second (for profiling). */

@@ -35,6 +35,8 @@ export interface LatencyJob {
 export const LATENCY_JOBS: readonly LatencyJob[] = [
   { job: 'loop-latency-8ch-250Hz', channels: 8, fs_Hz: 250, block_samples: 5, window: 250, hop: 5, seconds: 30 },
   { job: 'loop-latency-64ch-1000Hz', channels: 64, fs_Hz: 1000, block_samples: 20, window: 1024, hop: 20, seconds: 30 },
+  // Issue 11's target: 64 ch @ 1 kHz, a 1 s window (not a power of two), a decision every 100 ms.
+  { job: 'loop-latency-64ch-1000Hz-w1000', channels: 64, fs_Hz: 1000, block_samples: 20, window: 1000, hop: 100, seconds: 30 },
   { job: 'loop-latency-8ch-250Hz-broker-down', channels: 8, fs_Hz: 250, block_samples: 5, window: 250, hop: 5, seconds: 30, telemetryToNowhere: true },
 ];
 

@@ -25,7 +25,7 @@ for (const job of BAND_POWER_JOBS.filter((j) => j.job.includes(only))) {
   if (!json) process.stderr.write(`running ${job.job} (${job.seconds} s of signal)...\n`);
   const result = await runBandPowerJob(job);
   results.push(result);
-  if (json) process.stdout.write(`${JSON.stringify({ job: result.job, samples_per_s: result.samples_per_s, peer_samples_per_s: result.peer_samples_per_s, ratio: result.ratio, gc_runs: result.gc_runs, peer_gc_runs: result.peer_gc_runs })}\n`);
+  if (json) process.stdout.write(`${JSON.stringify({ job: result.job, samples_per_s: result.samples_per_s, peer_samples_per_s: result.peer_samples_per_s, ratio: result.ratio, numpy_samples_per_s: result.numpy_samples_per_s, ratio_vs_numpy: result.ratio_vs_numpy, gc_runs: result.gc_runs, peer_gc_runs: result.peer_gc_runs })}\n`);
 }
 const latencies: LatencyResult[] = [];
 for (const job of LATENCY_JOBS.filter((j) => j.job.includes(only))) {
@@ -77,14 +77,17 @@ if (wants('features-csv-1h', 'features-bdf-1h', 'read-bdf-1h-8ch', 'replay-1h-8c
   }
 }
 if (!json) {
-  const rows = results.map((r) => `| ${r.job} | ${r.samples_per_s.toLocaleString('en-US')} | ${r.peer_samples_per_s.toLocaleString('en-US')} | ${r.ratio} | ${r.gc_runs} / ${r.peer_gc_runs} |`);
+  const rows = results.map(
+    (r) =>
+      `| ${r.job} | ${r.samples_per_s.toLocaleString('en-US')} | ${r.peer_samples_per_s.toLocaleString('en-US')} | ${r.ratio} | ${r.numpy_samples_per_s === null ? 'n/a' : r.numpy_samples_per_s.toLocaleString('en-US')} | ${r.ratio_vs_numpy ?? 'n/a'} | ${r.gc_runs} / ${r.peer_gc_runs} |`,
+  );
   // Only the tables of the jobs that ran (--only picks some).
   const table = (header: string, lines: string[]): string[] => (lines.length === 0 ? [] : [header, `|${' --- |'}${' ---: |'.repeat(header.split('|').length - 3)}`, ...lines, '']);
   process.stdout.write(
     [
       `node ${process.version}, ${process.arch}; a sample is one time point of every channel.`,
       '',
-      ...table('| job | neuroloop samples/s | @neurosity/pipes samples/s | ratio | GC runs (ours / peer) |', rows),
+      ...table('| job | neuroloop samples/s | @neurosity/pipes samples/s | ratio | NumPy samples/s | ratio vs NumPy | GC runs (ours / peer) |', rows),
       ...table(
         '| job | block -> stimulator p50 (ms) | p99 (ms) | max (ms) | decisions | event-loop lag p50 / p99 / max (ms) |',
         latencies.map((r) => `| ${r.job} | ${r.p50_ms} | ${r.p99_ms} | ${r.max_ms} | ${r.decisions} | ${r.loop_lag_p50_ms} / ${r.loop_lag_p99_ms} / ${r.loop_lag_max_ms} |`),
