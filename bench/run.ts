@@ -8,6 +8,7 @@
  * `npm run -s bench -- --json` prints one JSON object per job and nothing else on stdout.
  */
 import { BAND_POWER_JOBS, runBandPowerJob, type BandPowerResult } from './bandPowerJobs.js';
+import { FFT_LIBRARY_SIZES, FFT_WINDOW_JOBS, type FftLibraryResult, type FftWindowResult, runFftLibraryJob, runFftWindowJob } from './fftWindowJobs.js';
 import { LATENCY_JOBS, runLatencyJob, type LatencyResult } from './latencyJobs.js';
 import { runStartupJob, type StartupResult } from './startupJob.js';
 import { type EmulatedHardwareResult, runEmulatedHardwareJob } from './emulatedHardwareJob.js';
@@ -26,6 +27,24 @@ for (const job of BAND_POWER_JOBS.filter((j) => j.job.includes(only))) {
   const result = await runBandPowerJob(job);
   results.push(result);
   if (json) process.stdout.write(`${JSON.stringify({ job: result.job, samples_per_s: result.samples_per_s, peer_samples_per_s: result.peer_samples_per_s, ratio: result.ratio, numpy_samples_per_s: result.numpy_samples_per_s, ratio_vs_numpy: result.ratio_vs_numpy, gc_runs: result.gc_runs, peer_gc_runs: result.peer_gc_runs })}\n`);
+}
+// Window lengths side by side (issue 11): band power per sample for 125/128, 250/256, 1000/1024.
+const fftWindows: FftWindowResult[] = [];
+for (const job of FFT_WINDOW_JOBS.filter((j) => j.job.includes(only))) {
+  if (!json) process.stderr.write(`running ${job.job} (${job.seconds} s of signal, ${job.channels} ch @ ${job.fs_Hz} Hz, hop ${job.hop})...\n`);
+  const result = runFftWindowJob(job);
+  fftWindows.push(result);
+  if (json) process.stdout.write(`${JSON.stringify({ job: result.job, ns_per_sample: result.ns_per_sample, core_fraction: result.core_fraction, window: result.window, hop: result.hop, fs_Hz: result.fs_Hz, channels: result.channels })}\n`);
+}
+// The FFT alone against the npm libraries that are installed, in the same run (with --only fft-window too).
+const fftLibraries: FftLibraryResult[] = [];
+if ('fft-window'.includes(only) || 'fft-lib'.includes(only)) {
+  for (const n of FFT_LIBRARY_SIZES) {
+    if (!json) process.stderr.write(`running fft-lib-${n} (complex FFT of ${n} points, each library installed)...\n`);
+    const result = await runFftLibraryJob(n);
+    fftLibraries.push(result);
+    if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  }
 }
 const latencies: LatencyResult[] = [];
 for (const job of LATENCY_JOBS.filter((j) => j.job.includes(only))) {
@@ -88,6 +107,22 @@ if (!json) {
       `node ${process.version}, ${process.arch}; a sample is one time point of every channel.`,
       '',
       ...table('| job | neuroloop samples/s | @neurosity/pipes samples/s | ratio | NumPy samples/s | ratio vs NumPy | GC runs (ours / peer) |', rows),
+      ...table(
+        '| window | ns per sample (8 ch, hop window/10) | next power of two | its ns per sample | ratio (target <= 1.5) | core fraction |',
+        fftWindows
+          .filter((r) => (r.window & (r.window - 1)) !== 0)
+          .map((r) => {
+            const pow2 = fftWindows.find((p) => p.window > r.window && (p.window & (p.window - 1)) === 0);
+            const ratio = pow2 === undefined ? '' : (r.ns_per_sample / pow2.ns_per_sample).toFixed(2);
+            return `| ${r.window} @ ${r.fs_Hz} Hz | ${r.ns_per_sample} | ${pow2?.window ?? ''} | ${pow2?.ns_per_sample ?? ''} | ${ratio} | ${r.core_fraction} / ${pow2?.core_fraction ?? ''} |`;
+          }),
+      ),
+      ...table(
+        '| complex FFT | library | version | ns per transform | max error / peak (vs ours, float64) | note |',
+        fftLibraries.flatMap((r) =>
+          r.results.map((e) => `| ${r.n} | ${e.library} | ${e.version ?? ''} | ${e.ns_per_transform ?? ''} | ${e.max_error_to_peak ?? ''} | ${e.note} |`),
+        ),
+      ),
       ...table(
         '| job | block -> stimulator p50 (ms) | p99 (ms) | max (ms) | decisions | event-loop lag p50 / p99 / max (ms) |',
         latencies.map((r) => `| ${r.job} | ${r.p50_ms} | ${r.p99_ms} | ${r.max_ms} | ${r.decisions} | ${r.loop_lag_p50_ms} / ${r.loop_lag_p99_ms} / ${r.loop_lag_max_ms} |`),

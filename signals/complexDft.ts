@@ -1,16 +1,19 @@
 import FFT from 'fft.js';
+import { MixedRadixFft, isSmooth } from './mixedRadixFft.js';
 
 export const isPowerOfTwo = (n: number): boolean => n >= 2 && (n & (n - 1)) === 0;
 
 /**
  * Complex DFT of any length n >= 2 (interleaved re, im). Powers of two go straight to
- * fft.js; other lengths use Bluestein's chirp-z algorithm, a convolution done with two
- * power-of-two fft.js transforms, so any n costs O(n log n). One plan per size; every
- * buffer is allocated here and `forward` allocates nothing.
+ * fft.js; other lengths whose prime factors are 2, 3, 5 and 7 only (125, 250, 1000, ...)
+ * to the mixed-radix FFT; the rest use Bluestein's chirp-z algorithm, a convolution done
+ * with two power-of-two fft.js transforms, so any n costs O(n log n). One plan per size;
+ * every buffer is allocated here and `forward` allocates nothing.
  */
 export class ComplexDft {
   readonly size: number;
   private readonly direct: FFT | null = null;
+  private readonly mixed: MixedRadixFft | null = null;
   private readonly conv: FFT | null = null;
   private readonly chirpRe: Float64Array | null = null;
   private readonly chirpIm: Float64Array | null = null;
@@ -23,6 +26,10 @@ export class ComplexDft {
     this.size = size;
     if (isPowerOfTwo(size)) {
       this.direct = new FFT(size);
+      return;
+    }
+    if (isSmooth(size)) {
+      this.mixed = new MixedRadixFft(size);
       return;
     }
     let m = 2;
@@ -59,6 +66,10 @@ export class ComplexDft {
   forward(input: ArrayLike<number>, out: Float64Array, binEnd = this.size): void {
     if (this.direct !== null) {
       this.direct.transform(out, input);
+      return;
+    }
+    if (this.mixed !== null) {
+      this.mixed.forward(input, out, binEnd);
       return;
     }
     const n = this.size;

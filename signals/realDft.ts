@@ -1,11 +1,12 @@
 import { ComplexDft } from './complexDft.js';
+import { smoothFactors } from './mixedRadixFft.js';
 
 /**
  * Discrete Fourier transform of a real sequence of any length n >= 2, bins 0..floor(n/2).
  *
  * Even n: the n reals are read as n/2 complex values (a Float64Array already has that
- * layout, so nothing is copied), one complex DFT of size n/2 runs (fft.js for a power of
- * two, Bluestein otherwise) and only the requested bins are unpacked: the classic "real
+ * layout, so nothing is copied), one complex DFT of size n/2 runs (ComplexDft: fft.js,
+ * mixed radix or Bluestein) and only the requested bins are unpacked: the classic "real
  * FFT through a half-size complex FFT", measured faster than fft.js's own real transform.
  * Odd n: a complex DFT of size n on the real input.
  *
@@ -82,9 +83,10 @@ export class RealDft {
   /**
    * Bins binStart..binEnd-1 as plain sums, X[k] = sum x[n] e^{-2 pi i k n / N}, with the
    * twiddle of k*n mod N from one table: when the bands need only a few low bins (beta at
-   * 250 Hz in a 0.5 s window: 16 of 63), this is cheaper than a whole transform of an
-   * awkward length (125 goes through Bluestein's 256-point FFTs). Which path runs depends
-   * only on the size and binEnd, so results stay the same from run to run.
+   * 250 Hz in a 0.5 s window: 16 of 63), this can be cheaper than a whole transform,
+   * above all of a length that goes through Bluestein's FFTs of twice its size or more.
+   * Which path runs depends only on the size and binEnd, so results stay the same from run
+   * to run.
    */
   private forwardDirect(input: ArrayLike<number>, out: Float64Array, binStart: number, binEnd: number): void {
     const n = this.size;
@@ -147,14 +149,17 @@ export class RealDft {
 
 /**
  * Cost of one complex DFT of size n through the FFT path, in units of one multiply-add of
- * the direct sum (about 3 ns here): fft.js for powers of two, else Bluestein (three FFTs of
- * the next power of two >= 2n - 1 and the chirps). The factors were measured on the
- * development machine (node 20, x64): a power-of-two FFT costs about 0.6 n log2 n units,
- * Bluestein about 1.6 m log2 m. The choice only has to be roughly right: both paths give
- * the same bins to 1e-12.
+ * the direct sum (about 3 ns here). Measured on the development machine (node 20, x64):
+ * fft.js for powers of two costs about 0.6 n log2 n units; the mixed-radix FFT for sizes
+ * made of 2, 3, 5 and 7 about the same per stage (n log2(radix) each), the odd radices 10 %
+ * more (125 points take 1.04x the time of fft.js's 128); Bluestein (three FFTs of the next
+ * power of two >= 2n - 1 and the chirps) about 1.6 m log2 m. The choice only has to be
+ * roughly right: every path gives the same bins to 1e-12.
  */
 function fftOperations(n: number): number {
   if ((n & (n - 1)) === 0) return 0.6 * n * Math.log2(Math.max(2, n));
+  const factors = smoothFactors(n);
+  if (factors !== null) return 0.6 * n * factors.reduce((sum, r) => sum + Math.log2(r) * (r % 2 === 0 ? 1 : 1.1), 0);
   let m = 1;
   while (m < 2 * n - 1) m *= 2;
   return 1.6 * m * Math.log2(m);

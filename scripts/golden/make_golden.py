@@ -2,6 +2,10 @@
 """Golden vectors for neuroloop's signal path, computed with SciPy (an independent
 implementation). Run from the repository root:  python3 scripts/golden/make_golden.py
 Needs numpy and scipy (Debian: python3-scipy). Writes test/golden/*.json and *.csv.
+Names given on the command line write only those sets, e.g. `make_golden.py fft` writes
+test/golden/fft.json alone (made with Debian's /usr/bin/python3) and leaves the others as
+they are; every set draws from its own seeded generator except the original four, which
+share one, so the original files do not change when a set is added.
 
 What is computed here is the definition in DESIGN.md (Band power, Filters):
   welch(x, fs, window='hann', nperseg=segment, noverlap=segment//2,
@@ -120,10 +124,49 @@ def streaming():
             'frames': frames}
 
 
+def fft_cases():
+    """scipy.fft.fft of fixed complex inputs: lengths of the mixed-radix FFT (factors 2, 3,
+    5, 7), one for Bluestein (1001 = 7 * 11 * 13) and one power of two."""
+    gen = np.random.default_rng(20261205)
+    cases = []
+    for n in (6, 12, 15, 21, 35, 49, 125, 250, 343, 500, 1000, 1001, 1024):
+        x = gen.normal(0, 1.0, n) + 1j * gen.normal(0, 1.0, n)
+        # A few tones on top so the spectrum has a large peak as well as a noise floor.
+        t = np.arange(n)
+        x += 4.0 * np.exp(2j * np.pi * 3 * t / n) + 2.5 * np.cos(2 * np.pi * 0.37 * t)
+        spectrum = scipy.fft.fft(x)
+        cases.append({'n': n,
+                      'x': np.column_stack((x.real, x.imag)).ravel().tolist(),
+                      'X': np.column_stack((spectrum.real, spectrum.imag)).ravel().tolist()})
+    return cases
+
+
+def fft_welch_cases():
+    """Band power with the window lengths the mixed-radix FFT serves (Welch segment = window)."""
+    gen = np.random.default_rng(20261206)
+    bands = [('delta', 1, 4), ('theta', 4, 8), ('alpha', 8, 13), ('beta', 13, 30), ('gamma', 30, 45)]
+    cases = []
+    for fs, n, segment in ((250.0, 500, 125), (250.0, 1000, 250), (1000.0, 3000, 1000), (250.0, 700, 375)):
+        x = test_signal(n, fs, gen)
+        f, p, bp = band_power(x, fs, segment, bands)
+        cases.append({'fs_Hz': fs, 'segment': segment, 'x': x.tolist(),
+                      'frequencies_Hz': f.tolist(), 'psd': p.tolist(),
+                      'bands': [{'name': b, 'lo_Hz': lo, 'hi_Hz': hi} for b, lo, hi in bands],
+                      'bandPower': bp})
+    return cases
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     meta = {'numpy': np.__version__, 'scipy': scipy.__version__, 'python': sys.version.split()[0],
             'generator': 'scripts/golden/make_golden.py'}
+    wanted = set(sys.argv[1:]) or {'original', 'fft'}
+    if 'fft' in wanted:
+        json.dump({'meta': meta, 'fft': fft_cases(), 'welch': fft_welch_cases()},
+                  open(os.path.join(OUT, 'fft.json'), 'w'))
+    if 'original' not in wanted:
+        print('golden vectors written to', os.path.normpath(OUT))
+        return
     out = {'meta': meta, **filters()}
     json.dump(out, open(os.path.join(OUT, 'filters.json'), 'w'))
     json.dump({'meta': meta, 'cases': welch_cases()}, open(os.path.join(OUT, 'welch.json'), 'w'))
