@@ -98,7 +98,8 @@ export class MixedRadixFft {
   /**
    * Transforms `input` (size interleaved complex values) and writes bins 0..binEnd-1 to
    * `out` (interleaved). When `out` has room for every bin (length >= 2 size) the last
-   * stage writes there directly; otherwise through a buffer. `out` must not be `input`.
+   * stage writes there directly; otherwise through a buffer. Bins from binEnd on may be
+   * written too, or not. `out` must not be `input`.
    */
   forward(input: ArrayLike<number>, out: Float64Array, binEnd = this.size): void {
     const n = this.size;
@@ -112,7 +113,15 @@ export class MixedRadixFft {
     const stages = this.stages;
     const last = stages.length - 1;
     const direct = out.length >= 2 * n;
+    // The last stage (L = r, stride s = n / r) writes bin q + s k from k = 0..r-1; when
+    // only bins below s are asked for (a real odd-length window whose bands stop well
+    // below Nyquist), each is the plain sum of its r inputs: the butterflies are skipped.
+    const pruned = binEnd <= stages[last].s;
     for (let i = 0; i <= last; i++) {
+      if (i === last && pruned) {
+        finalSums(x, out, stages[last].radix, stages[last].s, binEnd);
+        return;
+      }
       let y: Float64Array;
       if (i === last) y = direct ? out : this.bufferB === x ? this.bufferA : this.bufferB;
       else y = x === this.bufferA ? this.bufferB : this.bufferA;
@@ -120,6 +129,24 @@ export class MixedRadixFft {
       x = y;
     }
     if (!direct) for (let i = 0; i < 2 * binEnd; i++) out[i] = x[i];
+  }
+}
+
+/**
+ * Bins 0..binEnd-1 (all below s) of a last stage of radix r: out[q] = sum_j x[q + s j],
+ * added in the order the radix's butterfly adds them, so the bins equal the full path's.
+ */
+function finalSums(x: Float64Array, out: Float64Array, radix: number, s: number, binEnd: number): void {
+  const d = 2 * s;
+  for (let q = 0; q < 2 * binEnd; q++) {
+    // q runs over re and im alike: the sums do not mix them.
+    const a0 = x[q];
+    const a1 = x[q + d];
+    if (radix === 2) out[q] = a0 + a1;
+    else if (radix === 4) out[q] = a0 + x[q + 2 * d] + (a1 + x[q + 3 * d]);
+    else if (radix === 3) out[q] = a0 + (a1 + x[q + 2 * d]);
+    else if (radix === 5) out[q] = a0 + (a1 + x[q + 4 * d]) + (x[q + 2 * d] + x[q + 3 * d]);
+    else out[q] = a0 + (a1 + x[q + 6 * d]) + (x[q + 2 * d] + x[q + 5 * d]) + (x[q + 3 * d] + x[q + 4 * d]);
   }
 }
 
