@@ -50,6 +50,12 @@ export interface LatencyResult {
   loop_lag_p50_ms: number;
   loop_lag_p99_ms: number;
   loop_lag_max_ms: number;
+  /**
+   * The fraction of one CPU core the process used while the job ran in real time (user +
+   * system CPU time over wall time of the paced run, warm-up included): 1 would be a core
+   * kept busy. The Pi budget (bench/piBudget.ts) starts from it.
+   */
+  core_fraction: number;
 }
 
 const quantile = (sorted: Float64Array, q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1) + 0.5))];
@@ -119,6 +125,8 @@ export async function runLatencyJob(job: LatencyJob): Promise<LatencyResult> {
     : null;
   const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
   lag.enable();
+  const cpu0 = process.cpuUsage();
+  const wall0 = process.hrtime.bigint();
   await new Promise<void>((resolve, reject) =>
     session.run(source).subscribe({
       next: (step) => telemetry?.step(step),
@@ -126,6 +134,8 @@ export async function runLatencyJob(job: LatencyJob): Promise<LatencyResult> {
       complete: resolve,
     }),
   );
+  const wall_us = Number(process.hrtime.bigint() - wall0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   lag.disable();
   await telemetry?.close(100);
   const sorted = latencies.slice(0, count).sort();
@@ -138,6 +148,7 @@ export async function runLatencyJob(job: LatencyJob): Promise<LatencyResult> {
     loop_lag_p50_ms: lagMs(lag.percentile(50)),
     loop_lag_p99_ms: lagMs(lag.percentile(99)),
     loop_lag_max_ms: lagMs(lag.max),
+    core_fraction: Math.round(((cpu.user + cpu.system) / wall_us) * 10_000) / 10_000,
   };
 }
 
