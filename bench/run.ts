@@ -129,10 +129,10 @@ if (!json) {
         replays.map((r) => `| ${r.job} | ${r.x_realtime} | ${r.seconds} | ${r.frames} |`),
       ),
       ...table(
-        '| job | RSS max (MB) | RSS slope (MB per data hour) | data hours | RSS after warm-up / at the end (MB) | RSS at 24 h if the trend holds (MB) | x real time | messages to the subscriber |',
+        '| job | RSS max (MB) | RSS slope (MB per data hour) | data hours | RSS after warm-up / at the end (MB) | RSS max at 24 h if the trend holds (MB) | x real time | messages to the subscriber |',
         soaks.map(
           (r) =>
-            `| ${r.job} | ${r.rss_max_MB} | ${r.rss_slope_MB_per_h} | ${r.data_hours}${r.full_day ? '' : ' (slope extrapolated)'} | ${r.rss_after_warm_up_MB} / ${r.rss_end_MB} | ${r.rss_at_24h_MB} | ${r.x_realtime} | ${r.messages_received.toLocaleString('en-US')} |`,
+            `| ${r.job} | ${r.rss_max_MB} | ${r.rss_slope_MB_per_h} | ${r.data_hours}${r.full_day ? '' : ' (slope extrapolated)'} | ${r.rss_after_warm_up_MB} / ${r.rss_end_MB} | ${r.rss_max_24h_MB} | ${r.x_realtime} | ${r.messages_received.toLocaleString('en-US')} |`,
         ),
       ),
     ].join('\n'),

@@ -23,8 +23,11 @@ export interface SoakResult {
   rss_slope_MB_per_h: number;
   /** Hours of data the run covered (24 = the full day; less: the slope is extrapolated). */
   data_hours: number;
-  /** RSS at the end of the warm-up plus the slope times 24 h: the day's end if the trend holds, MB. */
-  rss_at_24h_MB: number;
+  /**
+   * The higher of rss_max_MB and the fitted line at 24 h of data: what the peak would be
+   * after a day if the trend holds (a falling trend does not fall forever, so the peak stays).
+   */
+  rss_max_24h_MB: number;
   rss_after_warm_up_MB: number;
   rss_end_MB: number;
   x_realtime: number;
@@ -173,7 +176,7 @@ export async function runSoakJob(hostBudget_s = 300, progress: (line: string) =>
     rss_max_MB: round(hwm_MB),
     rss_slope_MB_per_h: round(perHour, 2),
     data_hours: round(end_s / 3600, 3),
-    rss_at_24h_MB: round(after + perHour * (24 - (fitted[0]?.data_s ?? 0) / 3600)),
+    rss_max_24h_MB: round(Math.max(hwm_MB, after + perHour * (24 - (fitted[0]?.data_s ?? 0) / 3600))),
     rss_after_warm_up_MB: round(after),
     rss_end_MB: round(samples[samples.length - 1]?.rss_MB ?? Number.NaN),
     x_realtime: round(end_s / host_s),
