@@ -56,9 +56,11 @@ export interface CostLine {
 
 /**
  * Least squares over the rows' loads. The jobs share a block rate and a decision rate (50 per
- * second each), so the intercept is the per-block and per-decision cost that does not grow
- * with channels (timers, rxjs, the policy and governor, the lag monitor). One load only:
- * the line goes through zero (everything scales), which flatters small loads.
+ * second each), so the intercept is the cost that does not grow with channels. Measured on
+ * an idle Node here, most of it is wake-ups: the simulated source's 5 ms pacing tick (about
+ * 0.02 of a core) and the bench's 1 ms event-loop-delay monitor (about 0.02 more), both in
+ * kernel and libuv time rather than in the signal path. One load only: the line goes
+ * through zero (everything scales), which flatters small loads.
  */
 export function fitCost(rows: readonly RealTimeRow[], y: (row: RealTimeRow) => number): CostLine {
   const x = rows.map((r) => r.channels * r.fs_Hz);
