@@ -45,6 +45,9 @@ const WARM_UP_S = 2;
 
 export interface LatencyResult {
   job: string;
+  /** The load, for bench/piBudget.ts. */
+  channels: number;
+  fs_Hz: number;
   p50_ms: number;
   p99_ms: number;
   max_ms: number;
@@ -52,6 +55,13 @@ export interface LatencyResult {
   loop_lag_p50_ms: number;
   loop_lag_p99_ms: number;
   loop_lag_max_ms: number;
+  /**
+   * The fraction of one CPU core the process used while the job ran in real time (user +
+   * system CPU time over wall time of the paced run after the first WARM_UP_S seconds): 1
+   * would be a core kept busy. It includes the simulated source making the signal and the
+   * event-loop monitor's 1 ms timer. The Pi budget (bench/piBudget.ts) starts from it.
+   */
+  core_fraction: number;
 }
 
 const quantile = (sorted: Float64Array, q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * (sorted.length - 1) + 0.5))];
@@ -121,6 +131,13 @@ export async function runLatencyJob(job: LatencyJob): Promise<LatencyResult> {
     : null;
   const lag = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
   lag.enable();
+  // CPU use after the warm-up, like the latencies: V8 compiling the path is a start-up cost.
+  let cpu0 = process.cpuUsage();
+  let wall0 = process.hrtime.bigint();
+  const warmedUp = setTimeout(() => {
+    cpu0 = process.cpuUsage();
+    wall0 = process.hrtime.bigint();
+  }, WARM_UP_S * 1000);
   await new Promise<void>((resolve, reject) =>
     session.run(source).subscribe({
       next: (step) => telemetry?.step(step),
@@ -128,11 +145,16 @@ export async function runLatencyJob(job: LatencyJob): Promise<LatencyResult> {
       complete: resolve,
     }),
   );
+  const wall_us = Number(process.hrtime.bigint() - wall0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  clearTimeout(warmedUp);
   lag.disable();
   await telemetry?.close(100);
   const sorted = latencies.slice(0, count).sort();
   return {
     job: job.job,
+    channels: job.channels,
+    fs_Hz: job.fs_Hz,
     p50_ms: round(quantile(sorted, 0.5)),
     p99_ms: round(quantile(sorted, 0.99)),
     max_ms: round(sorted[sorted.length - 1]),
@@ -140,6 +162,7 @@ export async function runLatencyJob(job: LatencyJob): Promise<LatencyResult> {
     loop_lag_p50_ms: lagMs(lag.percentile(50)),
     loop_lag_p99_ms: lagMs(lag.percentile(99)),
     loop_lag_max_ms: lagMs(lag.max),
+    core_fraction: Math.round(((cpu.user + cpu.system) / wall_us) * 10_000) / 10_000,
   };
 }
 

@@ -4,7 +4,9 @@
  * Then the closed loop's latency in real-time pacing (block arrival -> stimulator call),
  * and the CLI's start-up time as a ratio to bare Node (needs `npm run build`). Then the
  * recording jobs on a one-hour 8-channel recording made at bench time (bench/oneHourRecording.ts):
- * features on CSV and BDF+, our BDF reader against MNE, and a whole-loop replay.
+ * features on CSV and BDF+, our BDF reader against MNE, and a whole-loop replay. Last the
+ * memory soak (bench/soakJob.ts: `neuroloop run` at 64 ch @ 1 kHz with the embedded broker,
+ * about 5 minutes; `--soak-s N` changes the host-time budget).
  * `npm run -s bench -- --json` prints one JSON object per job and nothing else on stdout.
  */
 import { BAND_POWER_JOBS, runBandPowerJob, type BandPowerResult } from './bandPowerJobs.js';
@@ -16,11 +18,15 @@ import { type FeaturesFileResult, runFeaturesFileJobs } from './featuresFileJobs
 import { oneHourRecording } from './oneHourRecording.js';
 import { type ReadBdfResult, runReadBdfJob } from './readBdfJob.js';
 import { type ReplayResult, runReplayJob } from './replayJob.js';
+import { runSoakJob, SOAK_JOB, type SoakResult } from './soakJob.js';
 
 const json = process.argv.includes('--json');
 // --only TEXT runs the jobs whose name contains TEXT (e.g. --only latency).
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? process.argv[onlyAt + 1] ?? '' : '';
+const soakAt = process.argv.indexOf('--soak-s');
+const soakBudget_s = soakAt >= 0 ? Number(process.argv[soakAt + 1]) : 300;
+if (!(soakBudget_s > 0)) throw new Error(`--soak-s: expected a positive number of seconds, got ${process.argv[soakAt + 1]}`);
 const results: BandPowerResult[] = [];
 for (const job of BAND_POWER_JOBS.filter((j) => j.job.includes(only))) {
   if (!json) process.stderr.write(`running ${job.job} (${job.seconds} s of signal)...\n`);
@@ -95,6 +101,16 @@ if (wants('features-csv-1h', 'features-bdf-1h', 'read-bdf-1h-8ch', 'replay-1h-8c
     if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
   }
 }
+const soaks: SoakResult[] = [];
+if (SOAK_JOB.includes(only)) {
+  const say = (line: string): void => {
+    if (!json) process.stderr.write(line);
+  };
+  say(`running ${SOAK_JOB} (neuroloop run, 64 ch @ 1000 Hz at --speed max with the embedded broker and a subscriber; a day of data, or ${soakBudget_s} s of host time)...\n`);
+  const result = await runSoakJob(soakBudget_s, say);
+  soaks.push(result);
+  if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+}
 if (!json) {
   const rows = results.map(
     (r) =>
@@ -124,8 +140,8 @@ if (!json) {
         ),
       ),
       ...table(
-        '| job | block -> stimulator p50 (ms) | p99 (ms) | max (ms) | decisions | event-loop lag p50 / p99 / max (ms) |',
-        latencies.map((r) => `| ${r.job} | ${r.p50_ms} | ${r.p99_ms} | ${r.max_ms} | ${r.decisions} | ${r.loop_lag_p50_ms} / ${r.loop_lag_p99_ms} / ${r.loop_lag_max_ms} |`),
+        '| job | block -> stimulator p50 (ms) | p99 (ms) | max (ms) | decisions | event-loop lag p50 / p99 / max (ms) | core fraction |',
+        latencies.map((r) => `| ${r.job} | ${r.p50_ms} | ${r.p99_ms} | ${r.max_ms} | ${r.decisions} | ${r.loop_lag_p50_ms} / ${r.loop_lag_p99_ms} / ${r.loop_lag_max_ms} | ${r.core_fraction} |`),
       ),
       ...table(
         '| job | x real time | source per sample (us) | of which emulated chips (us) | driver (us, upper bound) | conversions per sample |',
@@ -149,6 +165,13 @@ if (!json) {
       ...table(
         '| job | x real time (target >= 2000) | seconds for the hour | frames |',
         replays.map((r) => `| ${r.job} | ${r.x_realtime} | ${r.seconds} | ${r.frames} |`),
+      ),
+      ...table(
+        '| job | RSS max (MB) | RSS slope (MB per data hour) | data hours | RSS after warm-up / at the end (MB) | RSS max at 24 h if the trend holds (MB) | x real time | messages to the subscriber |',
+        soaks.map(
+          (r) =>
+            `| ${r.job} | ${r.rss_max_MB} | ${r.rss_slope_MB_per_h} | ${r.data_hours}${r.full_day ? '' : ' (slope extrapolated)'} | ${r.rss_after_warm_up_MB} / ${r.rss_end_MB} | ${r.rss_max_24h_MB} | ${r.x_realtime} | ${r.messages_received.toLocaleString('en-US')} |`,
+        ),
       ),
     ].join('\n'),
   );
