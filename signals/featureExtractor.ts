@@ -70,6 +70,8 @@ export class FeatureExtractor {
   /** Bins above every band are never computed. */
   private readonly binEnd: number;
   private readonly binStart: number;
+  private readonly pairChannels: boolean;
+  private readonly psdPair: Float64Array;
   /** [band][channel], reused for every frame before it is copied out. */
   private readonly power: Float64Array[];
   private readonly biomarker: Biomarker | null;
@@ -102,6 +104,8 @@ export class FeatureExtractor {
     this.power = bands.map(() => new Float64Array(channels.length));
     this.binEnd = Math.max(1, ...this.bandRanges.map((r) => r.end));
     this.binStart = Math.min(this.binEnd, ...this.bandRanges.map((r) => r.first));
+    this.pairChannels = channels.length >= 2 && this.welch.pairsWell(this.binEnd, this.binStart);
+    this.psdPair = new Float64Array(this.psd.length);
     this.biomarker = options.biomarker ? new Biomarker(options.biomarker) : null;
     const startIndex = options.startIndex ?? 0;
     if (!Number.isInteger(startIndex) || startIndex < 0) throw new Error(`startIndex must be an integer >= 0, got ${startIndex}`);
@@ -179,15 +183,28 @@ export class FeatureExtractor {
     this.nextIndex = resumeAt;
   }
 
+  private bandPowersOf(psd: Float64Array, c: number): void {
+    for (let b = 0; b < this.options.bands.length; b++) {
+      const range = this.bandRanges[b];
+      this.power[b][c] = bandPowerFromPsd(psd, this.welch.df_Hz, range.first, range.end);
+    }
+  }
+
   private frame(end: number): FeatureFrame {
     const { window, bands, fs_Hz } = this.options;
     const start = end % window;
-    for (let c = 0; c < this.channelCount; c++) {
-      this.welch.psdInto(this.ring[c], start, window, this.psd, this.binEnd, this.binStart);
-      for (let b = 0; b < bands.length; b++) {
-        const range = this.bandRanges[b];
-        this.power[b][c] = bandPowerFromPsd(this.psd, this.welch.df_Hz, range.first, range.end);
+    let c = 0;
+    // Odd windows: two channels per complex transform where that is cheaper (WelchPsd.pairsWell).
+    if (this.pairChannels) {
+      for (; c + 1 < this.channelCount; c += 2) {
+        this.welch.psdPairInto(this.ring[c], this.ring[c + 1], start, window, this.psd, this.psdPair, this.binEnd, this.binStart);
+        this.bandPowersOf(this.psd, c);
+        this.bandPowersOf(this.psdPair, c + 1);
       }
+    }
+    for (; c < this.channelCount; c++) {
+      this.welch.psdInto(this.ring[c], start, window, this.psd, this.binEnd, this.binStart);
+      this.bandPowersOf(this.psd, c);
     }
     const reasons: string[] = [];
     if (end <= this.gapUntilEnd) reasons.push('gap');

@@ -57,6 +57,44 @@ export class RealDft {
    * `out.length >= 2 * binEnd`. Bins below binStart may be written too (the FFT path
    * computes them anyway) or left as they were.
    */
+  /**
+   * True when two real sequences of this odd size are cheaper as one complex transform
+   * (forwardPair) than as two: the FFT path would run a full-size complex transform for
+   * each, and the direct sum of these bins is not cheaper than one of them.
+   */
+  pairsWell(binEnd = this.bins, binStart = 0): boolean {
+    return this.full !== null && this.size % 2 === 1 && !((binEnd - binStart) * this.size * 2 < this.fftCost);
+  }
+
+  /**
+   * Two real inputs of odd size at once: z = a + i b through one complex transform, then
+   * A[k] = (Z[k] + conj Z[n-k]) / 2 and B[k] = (Z[k] - conj Z[n-k]) / 2i for the bins
+   * binStart..binEnd-1, written to outA and outB like `forward` writes them. An odd real
+   * transform otherwise costs a full complex one per input (even sizes have the cheaper
+   * half-size packing); this halves it for channel pairs.
+   */
+  forwardPair(a: ArrayLike<number>, b: ArrayLike<number>, outA: Float64Array, outB: Float64Array, binEnd = this.bins, binStart = 0): void {
+    const n = this.size;
+    const z = this.packed;
+    for (let i = 0; i < n; i++) {
+      z[2 * i] = a[i];
+      z[2 * i + 1] = b[i];
+    }
+    const spec = this.spectrum;
+    (this.full as ComplexDft).forward(z, spec, n);
+    for (let k = binStart; k < binEnd; k++) {
+      const m = k === 0 ? 0 : n - k;
+      const ar = spec[2 * k];
+      const ai = spec[2 * k + 1];
+      const br = spec[2 * m];
+      const bi = spec[2 * m + 1];
+      outA[2 * k] = 0.5 * (ar + br);
+      outA[2 * k + 1] = 0.5 * (ai - bi);
+      outB[2 * k] = 0.5 * (ai + bi);
+      outB[2 * k + 1] = -0.5 * (ar - br);
+    }
+  }
+
   forward(input: ArrayLike<number>, out: Float64Array, binEnd = this.bins, binStart = 0): void {
     if (this.size > 2 && (binEnd - binStart) * this.size < this.fftCost) {
       this.forwardDirect(input, out, binStart, binEnd);

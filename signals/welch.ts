@@ -24,6 +24,9 @@ export class WelchPsd {
   private readonly dft: RealDft;
   private readonly segmentBuffer: Float64Array;
   private readonly spectrum: Float64Array;
+  /** The second input's spectrum and segment copy of psdPairInto. */
+  private readonly pairSpectrum: Float64Array;
+  private readonly pairSegmentBuffer: Float64Array;
   private readonly views = new WeakMap<Float64Array, Float64Array[]>();
   private lastArray: Float64Array | null = null;
   private lastViews: Float64Array[] | undefined = undefined;
@@ -50,6 +53,8 @@ export class WelchPsd {
     this.dft = new RealDft(segment);
     this.segmentBuffer = new Float64Array(segment);
     this.spectrum = new Float64Array(2 * this.bins);
+    this.pairSpectrum = new Float64Array(2 * this.bins);
+    this.pairSegmentBuffer = new Float64Array(segment);
   }
 
   /** Number of segments that fit in `length` samples (0 if length < segment). */
@@ -72,45 +77,97 @@ export class WelchPsd {
   psdInto(x: ArrayLike<number>, offset: number, length: number, out: Float64Array, binEnd = this.bins, binStart = 0): void {
     const count = this.segmentCount(length);
     if (count === 0) throw new Error(`Welch needs at least ${this.segment} samples, got ${length}`);
-    const n = this.segment;
-    const bins = this.bins;
-    const spec = this.spectrum;
-    const end = Math.min(binEnd, bins);
+    const end = Math.min(binEnd, this.bins);
     const begin = Math.max(0, Math.min(binStart, end));
     // Bins needed from the DFT: one on each side of the outputs, for the window's taps.
-    const dftEnd = Math.min(end + 1, bins);
+    const dftEnd = Math.min(end + 1, this.bins);
     const dftStart = Math.max(0, begin - 1);
-    const nyquistBin = n % 2 === 0 ? bins - 1 : -1;
     out.fill(0, 0, end);
     for (let s = 0; s < count; s++) {
-      this.dft.forward(this.segmentAt(x, offset + s * this.step), spec, dftEnd, dftStart);
-      spec[0] = 0; // detrend: (x - mean) has no DC
-      spec[1] = 0;
-      for (let k = begin; k < end; k++) {
-        // Left neighbour X[k-1]: for k = 0 it is X[-1] = conj X[1].
-        const lr = k === 0 ? spec[2] : spec[2 * k - 2];
-        const li = k === 0 ? -spec[3] : spec[2 * k - 1];
-        // Right neighbour X[k+1]: past N/2 it is conj X[N-k-1].
-        let rr: number;
-        let ri: number;
-        if (k + 1 < bins) {
-          rr = spec[2 * k + 2];
-          ri = spec[2 * k + 3];
-        } else {
-          const m = n - k - 1;
-          rr = spec[2 * m];
-          ri = -spec[2 * m + 1];
-        }
-        const yr = 0.5 * spec[2 * k] - 0.25 * (lr + rr);
-        const yi = 0.5 * spec[2 * k + 1] - 0.25 * (li + ri);
-        out[k] += yr * yr + yi * yi;
-      }
+      this.dft.forward(this.segmentAt(x, offset + s * this.step), this.spectrum, dftEnd, dftStart);
+      this.accumulate(this.spectrum, out, begin, end);
     }
+    this.normalise(out, end, count);
+  }
+
+  /** True when psdPairInto is cheaper than two psdInto calls for these bins (odd segments). */
+  pairsWell(binEnd = this.bins, binStart = 0): boolean {
+    const end = Math.min(binEnd, this.bins);
+    return this.dft.pairsWell(Math.min(end + 1, this.bins), Math.max(0, Math.min(binStart, end) - 1));
+  }
+
+  /**
+   * psdInto for two inputs at once (two channels of the same window), through one complex
+   * transform per segment (RealDft.forwardPair): the same definition, the same bins, to
+   * rounding. Used where pairsWell says it is cheaper.
+   */
+  psdPairInto(a: ArrayLike<number>, b: ArrayLike<number>, offset: number, length: number, outA: Float64Array, outB: Float64Array, binEnd = this.bins, binStart = 0): void {
+    const count = this.segmentCount(length);
+    if (count === 0) throw new Error(`Welch needs at least ${this.segment} samples, got ${length}`);
+    const end = Math.min(binEnd, this.bins);
+    const begin = Math.max(0, Math.min(binStart, end));
+    const dftEnd = Math.min(end + 1, this.bins);
+    const dftStart = Math.max(0, begin - 1);
+    outA.fill(0, 0, end);
+    outB.fill(0, 0, end);
+    const specB = this.pairSpectrum;
+    for (let s = 0; s < count; s++) {
+      const at = offset + s * this.step;
+      // The second view is taken before the first is used: segmentAt may reuse its copy buffer.
+      const segA = this.segmentAt(a, at);
+      const segB = b instanceof Float64Array ? this.segmentAt(b, at) : this.copySegment(b, at);
+      this.dft.forwardPair(segA, segB, this.spectrum, specB, dftEnd, dftStart);
+      this.accumulate(this.spectrum, outA, begin, end);
+      this.accumulate(specB, outB, begin, end);
+    }
+    this.normalise(outA, end, count);
+    this.normalise(outB, end, count);
+  }
+
+  /**
+   * One segment's windowed periodogram added into out[begin..end): the constant detrend
+   * (DC bin 0) and the periodic Hann window as the 3-tap combination in frequency.
+   */
+  private accumulate(spec: Float64Array, out: Float64Array, begin: number, end: number): void {
+    const n = this.segment;
+    const bins = this.bins;
+    spec[0] = 0; // detrend: (x - mean) has no DC
+    spec[1] = 0;
+    for (let k = begin; k < end; k++) {
+      // Left neighbour X[k-1]: for k = 0 it is X[-1] = conj X[1].
+      const lr = k === 0 ? spec[2] : spec[2 * k - 2];
+      const li = k === 0 ? -spec[3] : spec[2 * k - 1];
+      // Right neighbour X[k+1]: past N/2 it is conj X[N-k-1].
+      let rr: number;
+      let ri: number;
+      if (k + 1 < bins) {
+        rr = spec[2 * k + 2];
+        ri = spec[2 * k + 3];
+      } else {
+        const m = n - k - 1;
+        rr = spec[2 * m];
+        ri = -spec[2 * m + 1];
+      }
+      const yr = 0.5 * spec[2 * k] - 0.25 * (lr + rr);
+      const yi = 0.5 * spec[2 * k + 1] - 0.25 * (li + ri);
+      out[k] += yr * yr + yi * yi;
+    }
+  }
+
+  /** Density scaling, averaged over the segments; DC and Nyquist not doubled. */
+  private normalise(out: Float64Array, end: number, count: number): void {
+    const nyquistBin = this.segment % 2 === 0 ? this.bins - 1 : -1;
     const norm = this.scale / count;
     for (let k = 0; k < end; k++) {
       const doubled = k !== 0 && k !== nyquistBin ? 2 : 1;
       out[k] *= norm * doubled;
     }
+  }
+
+  private copySegment(x: ArrayLike<number>, start: number): Float64Array {
+    const buf = this.pairSegmentBuffer;
+    for (let i = 0; i < this.segment; i++) buf[i] = x[start + i];
+    return buf;
   }
 
   /**

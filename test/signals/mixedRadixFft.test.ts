@@ -3,7 +3,9 @@ import { bandBins, bandPowerFromPsd, type Band } from '../../signals/band.js';
 import { ComplexDft } from '../../signals/complexDft.js';
 import { MixedRadixFft, smoothFactors } from '../../signals/mixedRadixFft.js';
 import { RealDft } from '../../signals/realDft.js';
+import * as welchModule from '../../signals/welch.js';
 import { welch } from '../../signals/welch.js';
+import { FeatureExtractor } from '../../signals/featureExtractor.js';
 import { maxRelativeError, readGolden } from '../helpers/golden.js';
 
 interface FftCase {
@@ -102,6 +104,50 @@ describe('Welch band power with mixed-radix segment lengths against scipy.signal
       const { first, end } = bandBins(frequencies_Hz, band);
       const power = bandPowerFromPsd(psd, c.fs_Hz / c.segment, first, end);
       expect(Math.abs(power - c.bandPower[band.name]) / c.bandPower[band.name]).toBeLessThan(1e-6);
+    }
+  });
+});
+
+describe('two channels through one complex transform (odd segments)', () => {
+  it.each(golden.welch.filter((c) => c.segment % 2 === 1).map((c) => [`segment ${c.segment} @ ${c.fs_Hz} Hz`, c] as const))(
+    'psdPairInto gives each channel scipy.signal.welch\'s PSD, whatever the other channel holds (%s)',
+    (_name, c) => {
+      const { WelchPsd } = welchModule;
+      const psd = new WelchPsd(c.segment, c.fs_Hz);
+      // The partner: the same signal reversed and 50 times larger, so a leak between the pair would show.
+      const other = Float64Array.from(c.x, (_, i) => 50 * c.x[c.x.length - 1 - i]);
+      const a = new Float64Array(psd.bins);
+      const b = new Float64Array(psd.bins);
+      psd.psdPairInto(Float64Array.from(c.x), other, 0, c.x.length, a, b);
+      const peak = Math.max(...c.psd);
+      expect(maxRelativeError(a, c.psd, peak * 1e-9)).toBeLessThan(1e-6);
+      const alone = new Float64Array(psd.bins);
+      psd.psdInto(other, 0, other.length, alone);
+      const peakB = Math.max(...alone);
+      for (let k = 0; k < psd.bins; k++) expect(Math.abs(b[k] - alone[k]) / peakB).toBeLessThan(1e-12);
+    },
+  );
+
+  it('a FeatureExtractor pairs channels on an odd window and gives each channel the band power it gives alone', () => {
+    const fs_Hz = 250;
+    const n = 250 * 6;
+    const make = (f: number, amp: number) => Float32Array.from({ length: n }, (_, i) => amp * Math.sin((2 * Math.PI * f * i) / fs_Hz) + ((i * 7919) % 13) - 6);
+    const data = [make(20, 10), make(10, 400), make(25, 3)];
+    const bands = [{ name: 'beta', lo_Hz: 13, hi_Hz: 30 }, { name: 'alpha', lo_Hz: 8, hi_Hz: 13 }];
+    const run = (channels: Float32Array[]): Float64Array[][] => {
+      const names = channels.map((_, c) => `ch${c}`);
+      const fx = new FeatureExtractor({ fs_Hz, channels: names, window: 125, hop: 25, segment: 125, bands });
+      const out: Float64Array[][] = [];
+      fx.push({ firstIndex: 0, fs_Hz, channels: names, data: channels }, (frame) => out.push(bands.map((b) => Float64Array.from(frame.bandPower[b.name]))));
+      return out;
+    };
+    const together = run(data);
+    for (let c = 0; c < data.length; c++) {
+      const alone = run([data[c]]);
+      expect(alone.length).toBe(together.length);
+      for (let f = 0; f < alone.length; f++) {
+        for (let b = 0; b < bands.length; b++) expect(Math.abs(together[f][b][c] - alone[f][b][0]) / alone[f][b][0]).toBeLessThan(1e-9);
+      }
     }
   });
 });
