@@ -99,12 +99,16 @@ export function slope(x: readonly number[], y: readonly number[]): number {
   return sxy / sxx;
 }
 
+/** The node flags neuroloop is launched with where memory counts (deploy/neuroloop.service, npm start). */
+export const NODE_FLAGS = ['--max-semi-space-size=4'] as const;
+
 export async function runSoakJob(hostBudget_s = 300, progress: (line: string) => void = () => {}): Promise<SoakResult> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
   const port = await freePort();
+  // As deployed (deploy/neuroloop.service, npm start): V8's young generation capped at 4 MB.
   const child = spawn(
     process.execPath,
-    [CLI, 'run', '--config', CONFIG, '--speed', 'max', '--duration', String(DAY_S), '--set', `telemetry.embedded.port=${port}`, '--log-format', 'json'],
+    [...NODE_FLAGS, CLI, 'run', '--config', CONFIG, '--speed', 'max', '--duration', String(DAY_S), '--set', `telemetry.embedded.port=${port}`, '--log-format', 'json'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const pid = child.pid;
