@@ -42,7 +42,7 @@ export interface BandPowerResult {
 }
 
 /** Deterministic test signal: a few sines and a cheap pseudo-random term per channel. */
-function makeSignal(job: BandPowerJob): Float32Array[] {
+export function makeSignal(job: Pick<BandPowerJob, 'channels' | 'fs_Hz' | 'seconds'>): Float32Array[] {
   const n = Math.round(job.seconds * job.fs_Hz);
   return Array.from({ length: job.channels }, (_, c) => {
     const x = new Float32Array(n);
@@ -72,14 +72,20 @@ async function countingGc<T>(work: () => Promise<T> | T): Promise<{ value: T; gc
   return { value, gcRuns, seconds };
 }
 
-function runOurs(job: BandPowerJob, signal: Float32Array[]): number {
-  // Blocks of `hop` samples, as an ADC source would deliver them; made before timing.
+/** Blocks of `hop` samples, as an ADC source would deliver them (made before timing). */
+export function hopBlocks(signal: readonly Float32Array[], fs_Hz: number, hop: number): SampleBlock[] {
   const n = signal[0].length;
   const names = signal.map((_, c) => `ch${c}`);
   const blocks: SampleBlock[] = [];
-  for (let at = 0; at < n; at += job.hop) {
-    blocks.push({ firstIndex: at, fs_Hz: job.fs_Hz, channels: names, data: signal.map((x) => x.subarray(at, Math.min(n, at + job.hop))) });
+  for (let at = 0; at < n; at += hop) {
+    blocks.push({ firstIndex: at, fs_Hz, channels: names, data: signal.map((x) => x.subarray(at, Math.min(n, at + hop))) });
   }
+  return blocks;
+}
+
+function runOurs(job: BandPowerJob, signal: Float32Array[]): number {
+  const blocks = hopBlocks(signal, job.fs_Hz, job.hop);
+  const names = blocks[0].channels;
   const extractor = new FeatureExtractor({ fs_Hz: job.fs_Hz, channels: names, window: job.window, hop: job.hop, segment: job.window, bands: DEFAULT_BANDS });
   let frames = 0;
   const onFrame = (): void => {

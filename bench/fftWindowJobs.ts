@@ -9,6 +9,7 @@
  */
 import { createRequire } from 'node:module';
 import { DEFAULT_BANDS } from '../signals/band.js';
+import { hopBlocks, makeSignal } from './bandPowerJobs.js';
 import { ComplexDft } from '../signals/complexDft.js';
 import { FeatureExtractor } from '../signals/featureExtractor.js';
 import type { SampleBlock } from '../signals/sampleBlock.js';
@@ -58,23 +59,7 @@ export interface FftWindowResult {
 const RUNS = 5;
 
 function makeBlocks(job: FftWindowJob): SampleBlock[] {
-  const n = Math.round(job.seconds * job.fs_Hz);
-  const names = Array.from({ length: job.channels }, (_, c) => `ch${c}`);
-  const signal = names.map((_, c) => {
-    const x = new Float32Array(n);
-    let seed = 777 + c;
-    for (let i = 0; i < n; i++) {
-      seed = (seed * 1103515245 + 12345) >>> 0;
-      const t = i / job.fs_Hz;
-      x[i] = 10 * Math.sin(2 * Math.PI * 10 * t + c) + 6 * Math.sin(2 * Math.PI * 21 * t) + (seed / 2 ** 32 - 0.5) * 8;
-    }
-    return x;
-  });
-  const blocks: SampleBlock[] = [];
-  for (let at = 0; at < n; at += job.hop) {
-    blocks.push({ firstIndex: at, fs_Hz: job.fs_Hz, channels: names, data: signal.map((x) => x.subarray(at, Math.min(n, at + job.hop))) });
-  }
-  return blocks;
+  return hopBlocks(makeSignal(job), job.fs_Hz, job.hop);
 }
 
 function runOnce(job: FftWindowJob, blocks: readonly SampleBlock[]): number {

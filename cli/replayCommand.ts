@@ -1,9 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseConfig, readConfigFile } from '../config/load.js';
-import { applyOverrides } from '../config/overrides.js';
-import type { Config } from '../config/schema.js';
 import { AtomicTextOutput } from '../drivers/atomicTextOutput.js';
 import { InputError } from '../drivers/inputError.js';
 import { checkOutputPaths } from '../drivers/outputPaths.js';
@@ -12,20 +9,10 @@ import { PLAUSIBLE } from '../config/plausibleRanges.js';
 import { parseChannels, parseInRange } from './args.js';
 import { REPLAY_HELP } from './helpTexts.js';
 import { LOG_FORMATS, type LogFormat } from './logger.js';
+import { parseSpeed, replayConfig } from './replayConfig.js';
 import { checkRunPaths } from './runCommand.js';
 import { runSession, type SessionRunResult } from './runSession.js';
 import { packageVersion } from './version.js';
-
-/** How fast a replay runs: as fast as possible, or data seconds per host second. */
-export type ReplaySpeed = { readonly kind: 'max' } | { readonly kind: 'paced'; readonly factor: number };
-
-export function parseSpeed(text: string | undefined): ReplaySpeed {
-  if (text === undefined || text === 'max') return { kind: 'max' };
-  if (text === 'realtime') return { kind: 'paced', factor: 1 };
-  const factor = Number(text);
-  if (!/^\d+(\.\d+)?$/.test(text) || !(factor > 0) || factor > 1e6) throw new InputError(`--speed: expected realtime, max or a factor such as 10 (0 < N <= 1000000), got "${text}"`);
-  return { kind: 'paced', factor };
-}
 
 /**
  * `neuroloop replay FILE`: the closed loop on recorded samples (docs/design.md, Recording).
@@ -137,23 +124,6 @@ export async function replayCommand(argv: string[]): Promise<number> {
     }
   }
   return 0;
-}
-
-/** The config a replay runs: the file's policy, signals and limits; the file as source; no hardware. */
-export function replayConfig(configPath: string, sets: readonly string[], file: string, channels: readonly (string | number)[] | undefined, speed: ReplaySpeed, fs_Hz?: number): Config {
-  const raw = applyOverrides(readConfigFile(configPath), [...sets]);
-  const base = parseConfig(raw, sets.length > 0 ? `${configPath} with --set` : configPath);
-  const path = resolve(file);
-  const pacing = speed.kind === 'max' ? 'max' : 'realtime';
-  const csv = extname(file).toLowerCase() === '.csv';
-  if (csv && channels !== undefined) throw new InputError('--channels: picks signals of an EDF/BDF file; a CSV replays every column');
-  if (!csv && fs_Hz !== undefined) throw new InputError('--fs: only for a CSV without a t column; an EDF/BDF file gives its own rate');
-  const csvFs_Hz = fs_Hz ?? (base.source.kind === 'csv' ? base.source.fs_Hz : undefined);
-  const source = csv
-    ? { kind: 'csv', path, pacing, ...(csvFs_Hz !== undefined ? { fs_Hz: csvFs_Hz } : {}) }
-    : { kind: 'edf', path, pacing, ...(channels === undefined ? {} : { channels }) };
-  // Re-parsed whole, so every cross-section check runs on what is replayed.
-  return parseConfig({ ...(raw as object), source, stimulator: { kind: 'simulated' }, gpio: {} }, `${configPath} (replaying ${basename(file)})`);
 }
 
 /** A session folder's own config beside its signal file; else --config is needed. */

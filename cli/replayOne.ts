@@ -3,7 +3,7 @@ import { lastValueFrom } from 'rxjs';
 import { ConfigError } from '../config/problems.js';
 import { InputError } from '../drivers/inputError.js';
 import { buildSession } from './buildSession.js';
-import { replayConfig } from './replayCommand.js';
+import { replayConfig } from './replayConfig.js';
 import { sessionSummary } from './sessionSummary.js';
 
 export interface ReplayJob {

@@ -3,6 +3,7 @@ import type { Config } from '../config/schema.js';
 import type { SessionEvent, SessionStep } from '../controller/session.js';
 import type { StimParams } from '../controller/stimParams.js';
 import { rmSync } from 'node:fs';
+import { AtomicTextOutput } from '../drivers/atomicTextOutput.js';
 import { type EdfFormat, symmetricGrid } from '../drivers/edf/edfLayout.js';
 import type { QuantizationGrid } from '../signals/quantizationGrid.js';
 import { EdfWriter } from '../drivers/edf/edfWriter.js';
@@ -169,7 +170,6 @@ export class SessionRecorder {
 }
 
 async function writeConfig(path: string, config: Config): Promise<void> {
-  const { AtomicTextOutput } = await import('../drivers/atomicTextOutput.js');
   const text = `# The resolved config of this session (every default filled in): neuroloop replay signal.* --config config.yaml\n${stringify(config)}`;
   await AtomicTextOutput.writeWith(path, (out) => out.write(text));
 }

@@ -7,6 +7,7 @@ import { ADS_RDY_EDGE, Ads1x15Source } from '../drivers/ads1x15Source.js';
 import { openCsvSignal } from '../drivers/csvSignalReader.js';
 import { type EdfFormat, symmetricGrid } from '../drivers/edf/edfLayout.js';
 import { openEdfAnnotations, openEdfSignal } from '../drivers/edf/edfReader.js';
+import { microvoltScale } from '../drivers/edf/microvoltScale.js';
 import type { EdfAnnotation } from '../drivers/edf/edfTypes.js';
 import { InputError } from '../drivers/inputError.js';
 import { gridGain, type QuantizationGrid, snapBlockToGrids } from '../signals/quantizationGrid.js';
@@ -121,15 +122,13 @@ export const SOURCES: { readonly [K in SourceConfig['kind']]: Opener<K> } = {
     for (const tag of scanned.ownTags) ctx.onOwnTag?.(tag.text, tag.index);
     const blocks = from(fileBlocks(signal.items, { fs_Hz, speed, endIndex, markers: scanned.markers, onAnnotation: ctx.onAnnotation, onNotice: ctx.onNotice }));
     // A recording of this replay keeps the file's own grid where its samples are in uV (lossless).
-    const inMicrovolts = signal.selected.every((s) => MICROVOLT.test(s.physicalDimension.trim()));
+    const inMicrovolts = signal.selected.every((s) => microvoltScale(s.physicalDimension) === 1);
     const grid = inMicrovolts ? { grids: signal.selected.map((s) => s.grid), format: signal.info.format } : null;
     return { channels: [...signal.channels], fs_Hz, blocks, brain: () => null, grid, clippedSamples: () => 0, describe: `${signal.info.variant} file ${path}`, startIndex: fromIndex };
   },
   ads1115: (source, ctx) => openAds(source, ctx),
   ads1015: (source, ctx) => openAds(source, ctx),
 };
-
-const MICROVOLT = /^(uV|µV|μV|microvolt)$/i;
 
 async function openAds(source: AdsSourceConfig, ctx: SourceContext): Promise<OpenedSource> {
   const hw = ctx.hardware;

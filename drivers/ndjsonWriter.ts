@@ -34,17 +34,12 @@ export class NdjsonWriter {
 
   /** `JSON.stringify` turns NaN and Infinity into null, which is what the trace wants. */
   write(record: unknown, now_ms: number): void {
-    const line = `${JSON.stringify(record)}\n`;
-    this.pending.push(line);
-    this.pendingBytes += line.length;
-    if (this.pendingBytes >= 1 << 16 || now_ms - this.lastFlush_ms >= this.flushEvery_ms) {
-      this.flush();
-      this.lastFlush_ms = now_ms;
-    }
+    this.appendLine(JSON.stringify(record), now_ms);
   }
 
-  /** A line of text as it is (CSV rows share the writer's flushing). */
+  /** A line of text as it is (CSV rows share the writer's flushing). After a write error, lines are dropped. */
   appendLine(text: string, now_ms: number): void {
+    if (this.failure !== null) return;
     this.pending.push(`${text}\n`);
     this.pendingBytes += text.length + 1;
     if (this.pendingBytes >= 1 << 16 || now_ms - this.lastFlush_ms >= this.flushEvery_ms) {

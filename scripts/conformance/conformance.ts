@@ -1,7 +1,8 @@
 /**
  * `npm run conformance [-- DIR]`: neuroloop's EDF/BDF reader against MNE-Python on every
- * real file in DIR (default NEUROLOOP_EDF_SAMPLES, else ../shared/edf-samples next to the
- * repository; README.md and MANIFEST.tsv there describe the files). For each file it reads
+ * real file in DIR (or NEUROLOOP_EDF_SAMPLES; the folder of files other programs wrote is not
+ * part of the repository: .ci/run passes it where the machine has it; a README.md and
+ * MANIFEST.tsv there describe the files). For each file it reads
  * the header, every signal at each of its rates and the annotations with our reader and
  * with MNE (scripts/conformance/mne_read.py), compares them (compareReads.ts), checks the
  * other programs' exports in DIR/ref (referenceExports.ts), prints a table and writes it to
@@ -33,9 +34,9 @@ interface Row {
   readonly channels?: readonly ChannelDifference[];
 }
 
-function samplesDir(): string {
+function samplesDir(): string | null {
   const given = process.argv[2] ?? process.env.NEUROLOOP_EDF_SAMPLES;
-  if (given === undefined || given === '') return resolve(REPO, '../shared/edf-samples');
+  if (given === undefined || given === '') return null;
   return isAbsolute(given) ? given : resolve(process.cwd(), given);
 }
 
@@ -120,6 +121,10 @@ function markdown(rows: readonly Row[], mneVersion: string, dir: string): string
 
 async function main(): Promise<number> {
   const dir = samplesDir();
+  if (dir === null) {
+    process.stderr.write('conformance: name the folder of EDF/BDF files to check: npm run conformance -- DIR (or set NEUROLOOP_EDF_SAMPLES)\n');
+    return 2;
+  }
   if (!existsSync(dir)) {
     process.stderr.write(`conformance: no samples folder at ${dir} (give one: npm run conformance -- DIR, or set NEUROLOOP_EDF_SAMPLES)\n`);
     return 2;

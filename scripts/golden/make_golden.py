@@ -25,6 +25,9 @@ OUT = os.path.join(os.path.dirname(__file__), '..', '..', 'test', 'golden')
 rng = np.random.default_rng(20261121)
 
 
+# neuroloop's default bands (signals/band.ts): name, lo_Hz, hi_Hz, half-open.
+DEFAULT_BANDS = [('delta', 1, 4), ('theta', 4, 8), ('alpha', 8, 13), ('beta', 13, 30), ('gamma', 30, 45)]
+
 def test_signal(n, fs, rng):
     """Noise plus a few sines: broadband so every band has power, with structure."""
     t = np.arange(n) / fs
@@ -70,24 +73,25 @@ def filters():
 
 
 def welch_cases():
-    bands = [('delta', 1, 4), ('theta', 4, 8), ('alpha', 8, 13), ('beta', 13, 30), ('gamma', 30, 45)]
-    cases = []
-    for fs, n, segment in ((250.0, 256, 256), (250.0, 1000, 256), (256.0, 512, 256),
-                           (250.0, 500, 250), (1000.0, 1024, 1024), (200.0, 777, 100),
-                           (250.0, 600, 255), (512.0, 2048, 512)):
-        x = test_signal(n, fs, rng)
-        f, p, bp = band_power(x, fs, segment, bands)
-        cases.append({'fs_Hz': fs, 'segment': segment, 'x': x.tolist(),
-                      'frequencies_Hz': f.tolist(), 'psd': p.tolist(),
-                      'bands': [{'name': b, 'lo_Hz': lo, 'hi_Hz': hi} for b, lo, hi in bands],
-                      'bandPower': bp})
-    return cases
+    return [welch_case(test_signal(n, fs, rng), fs, segment)
+            for fs, n, segment in ((250.0, 256, 256), (250.0, 1000, 256), (256.0, 512, 256),
+                                   (250.0, 500, 250), (1000.0, 1024, 1024), (200.0, 777, 100),
+                                   (250.0, 600, 255), (512.0, 2048, 512))]
+
+
+def welch_case(x, fs, segment):
+    """One Welch golden case: the input, scipy's frequencies and PSD, and the default bands' power."""
+    f, p, bp = band_power(x, fs, segment, DEFAULT_BANDS)
+    return {'fs_Hz': fs, 'segment': segment, 'x': x.tolist(),
+            'frequencies_Hz': f.tolist(), 'psd': p.tolist(),
+            'bands': [{'name': b, 'lo_Hz': lo, 'hi_Hz': hi} for b, lo, hi in DEFAULT_BANDS],
+            'bandPower': bp}
 
 
 def features_csv(name, fs, n, channels, window, hop, segment, with_time):
     """An input CSV as `neuroloop features` reads it and the expected output CSV's numbers."""
     data = np.stack([test_signal(n, fs, rng) for _ in channels], axis=1)
-    bands = [('delta', 1, 4), ('theta', 4, 8), ('alpha', 8, 13), ('beta', 13, 30), ('gamma', 30, 45)]
+    bands = DEFAULT_BANDS
     with open(os.path.join(OUT, f'{name}.input.csv'), 'w') as fh:
         fh.write(','.join((['t'] if with_time else []) + channels) + '\n')
         for i in range(n):
@@ -144,16 +148,8 @@ def fft_cases():
 def fft_welch_cases():
     """Band power with the window lengths the mixed-radix FFT serves (Welch segment = window)."""
     gen = np.random.default_rng(20261206)
-    bands = [('delta', 1, 4), ('theta', 4, 8), ('alpha', 8, 13), ('beta', 13, 30), ('gamma', 30, 45)]
-    cases = []
-    for fs, n, segment in ((250.0, 500, 125), (250.0, 1000, 250), (1000.0, 3000, 1000), (250.0, 700, 375)):
-        x = test_signal(n, fs, gen)
-        f, p, bp = band_power(x, fs, segment, bands)
-        cases.append({'fs_Hz': fs, 'segment': segment, 'x': x.tolist(),
-                      'frequencies_Hz': f.tolist(), 'psd': p.tolist(),
-                      'bands': [{'name': b, 'lo_Hz': lo, 'hi_Hz': hi} for b, lo, hi in bands],
-                      'bandPower': bp})
-    return cases
+    return [welch_case(test_signal(n, fs, gen), fs, segment)
+            for fs, n, segment in ((250.0, 500, 125), (250.0, 1000, 250), (1000.0, 3000, 1000), (250.0, 700, 375))]
 
 
 def main():
