@@ -46,6 +46,8 @@ export interface RealTimeRow {
   readonly core_fraction: number;
   readonly channels: number;
   readonly fs_Hz: number;
+  /** signals.threads of the job (1 if the row does not say). */
+  readonly threads: number;
 }
 
 /** y = fixed + perChannelHz * (channels x fs_Hz), fitted over the rows. */
@@ -117,7 +119,7 @@ function rowsFrom(text: string, where: string): RealTimeRow[] {
     const r = value as Record<string, unknown>;
     if (typeof r.job !== 'string' || typeof r.core_fraction !== 'number' || typeof r.p99_ms !== 'number') return; // not a real-time job
     if (typeof r.channels !== 'number' || typeof r.fs_Hz !== 'number') throw new Error(`${where}:${i + 1}: job "${r.job}" has core_fraction but no "channels" and "fs_Hz"`);
-    rows.push({ job: r.job, p99_ms: r.p99_ms, core_fraction: r.core_fraction, channels: r.channels, fs_Hz: r.fs_Hz });
+    rows.push({ job: r.job, p99_ms: r.p99_ms, core_fraction: r.core_fraction, channels: r.channels, fs_Hz: r.fs_Hz, threads: typeof r.threads === 'number' ? r.threads : 1 });
   });
   return rows;
 }
@@ -125,7 +127,9 @@ function rowsFrom(text: string, where: string): RealTimeRow[] {
 function main(): void {
   const file = process.argv[2];
   const where = file ?? 'stdin';
-  const rows = rowsFrom(readFileSync(file ?? 0, 'utf8'), where);
+  const all = rowsFrom(readFileSync(file ?? 0, 'utf8'), where);
+  // The model is one thread's; jobs on several threads are shown beside it as a speed-up.
+  const rows = all.filter((r) => r.threads === 1);
   if (rows.length === 0) {
     process.stderr.write(`piBudget: no real-time rows (with "core_fraction" and "p99_ms") in ${where}; run: npm run -s bench -- --json --only latency | node build/bench/piBudget.js\n`);
     process.exit(2);
@@ -145,6 +149,14 @@ function main(): void {
     `| ---: |${' ---: |'.repeat(SAMPLE_RATES_HZ.length)}`,
     `| ${both(slow.channel_Hz, fast.channel_Hz)} (${slow.limitedBy} / ${fast.limitedBy}) | ${slow.channelsAt.map((c, k) => both(c.channels, fast.channelsAt[k].channels)).join(' | ')} |`,
   ];
+  for (const threaded of all.filter((r) => r.threads > 1)) {
+    const single = rows.find((r) => r.channels === threaded.channels && r.fs_Hz === threaded.fs_Hz && threaded.job.startsWith(r.job));
+    if (single === undefined) continue;
+    lines.push(
+      '',
+      `${threaded.job}: p99 ${threaded.p99_ms} ms on ${threaded.threads} threads against ${single.p99_ms} ms on one (${sig(single.p99_ms / threaded.p99_ms)}x); a Pi 4 has 4 cores, so up to 4 threads can share the band power.`,
+    );
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 

@@ -2,6 +2,7 @@
  * `npm run bench`: speed of neuroloop's signal path against @neurosity/pipes on the same
  * jobs, in one process, one after the other (ratios from one run; the machine is shared).
  * Then the closed loop's latency in real-time pacing (block arrival -> stimulator call),
+ * band power shared over threads (bench/threadsJob.ts),
  * and the CLI's start-up time as a ratio to bare Node (needs `npm run build`). Then the
  * recording jobs on a one-hour 8-channel recording made at bench time (bench/oneHourRecording.ts):
  * features on CSV and BDF+, our BDF reader against MNE, and a whole-loop replay. Last the
@@ -19,6 +20,7 @@ import { oneHourRecording } from './oneHourRecording.js';
 import { type ReadBdfResult, runReadBdfJob } from './readBdfJob.js';
 import { type ReplayResult, runReplayJob } from './replayJob.js';
 import { runSoakJob, SOAK_JOB, type SoakResult } from './soakJob.js';
+import { runThreadsJobs, type ThreadsResult } from './threadsJob.js';
 
 const json = process.argv.includes('--json');
 // --only TEXT runs the jobs whose name contains TEXT (e.g. --only latency).
@@ -58,6 +60,14 @@ for (const job of LATENCY_JOBS.filter((j) => j.job.includes(only))) {
   const result = await runLatencyJob(job);
   latencies.push(result);
   if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+const threadRows: ThreadsResult[] = [];
+if ('bandpower-threads-64ch-1000Hz-w1000'.includes(only)) {
+  if (!json) process.stderr.write('running bandpower-threads-64ch-1000Hz-w1000 (the w1000 signal path at full speed on 1 to N threads, best of 3)...\n');
+  for (const result of runThreadsJobs()) {
+    threadRows.push(result);
+    if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  }
 }
 const hardware: EmulatedHardwareResult[] = [];
 if ('emulated-hw-loop'.includes(only)) {
@@ -142,6 +152,10 @@ if (!json) {
       ...table(
         '| job | block -> stimulator p50 (ms) | p99 (ms) | max (ms) | decisions | event-loop lag p50 / p99 / max (ms) | core fraction |',
         latencies.map((r) => `| ${r.job} | ${r.p50_ms} | ${r.p99_ms} | ${r.max_ms} | ${r.decisions} | ${r.loop_lag_p50_ms} / ${r.loop_lag_p99_ms} / ${r.loop_lag_max_ms} | ${r.core_fraction} |`),
+      ),
+      ...table(
+        '| job | threads | samples/s | speed-up vs 1 thread |',
+        threadRows.map((r) => `| ${r.job} | ${r.threads} | ${r.samples_per_s.toLocaleString('en-US')} | ${r.speedup} |`),
       ),
       ...table(
         '| job | x real time | source per sample (us) | of which emulated chips (us) | driver (us, upper bound) | conversions per sample |',

@@ -101,15 +101,17 @@ export function slope(x: readonly number[], y: readonly number[]): number {
 
 /** The node flags neuroloop is launched with where memory counts (deploy/neuroloop.service, npm start). */
 export const NODE_FLAGS = ['--max-semi-space-size=4'] as const;
+/** The environment deploy/neuroloop.service and npm start add. */
+export const DEPLOYED_ENV = { MALLOC_ARENA_MAX: '2' } as const;
 
 export async function runSoakJob(hostBudget_s = 300, progress: (line: string) => void = () => {}): Promise<SoakResult> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run "npm run build" first`);
   const port = await freePort();
-  // As deployed (deploy/neuroloop.service, npm start): V8's young generation capped at 4 MB.
+  // As deployed (deploy/neuroloop.service, npm start): V8's young generation capped at 4 MB, two malloc arenas.
   const child = spawn(
     process.execPath,
     [...NODE_FLAGS, CLI, 'run', '--config', CONFIG, '--speed', 'max', '--duration', String(DAY_S), '--set', `telemetry.embedded.port=${port}`, '--log-format', 'json'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...DEPLOYED_ENV } },
   );
   const pid = child.pid;
   if (pid === undefined) throw new Error('neuroloop run did not start');

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import type { Observable } from 'rxjs';
 import type { Config } from '../config/schema.js';
 import { createPolicy } from '../controller/policies/createPolicy.js';
@@ -10,6 +11,7 @@ import { signalPathOptions } from '../controller/signalPathOptions.js';
 import { levelFor } from '../drivers/gpio/safeLevel.js';
 import { EstopInput } from '../drivers/gpio/estopInput.js';
 import { InputError } from '../drivers/inputError.js';
+import { bandPowerThreads } from '../drivers/threads/bandPowerThreads.js';
 import { PLAUSIBLE } from '../config/plausibleRanges.js';
 import type { EmulatedRig } from '../sim/emulatedRig.js';
 import type { SyntheticBrain } from '../sim/syntheticBrain.js';
@@ -120,9 +122,17 @@ async function compose(config: Config, o: SessionOverrides, hooks: SessionHooks,
   if (source.channels.length > PLAUSIBLE.channels.max) {
     throw new InputError(`${source.describe}: ${source.channels.length} channels, more than the ${PLAUSIBLE.channels.max} a session takes; pick some with --channels`);
   }
+  const threads = config.signals.threads;
+  if (threads > availableParallelism()) {
+    o.onNotice?.(`signals.threads is ${threads}, more than the ${availableParallelism()} core(s) here: the threads will take turns, and decisions come later, not sooner`);
+  }
   let signalPath;
   try {
-    signalPath = { ...signalPathOptions(config.signals, source.channels, source.fs_Hz), startIndex: source.startIndex ?? 0 };
+    signalPath = {
+      ...signalPathOptions(config.signals, source.channels, source.fs_Hz),
+      startIndex: source.startIndex ?? 0,
+      bandPowerRunner: threads > 1 ? bandPowerThreads(threads) : undefined,
+    };
   } catch (error) {
     // The config's signal path does not fit this source (a filter above its Nyquist frequency, a channel it lacks).
     throw new InputError(`signals: ${(error as Error).message} (the source: ${source.describe}, ${source.channels.length} channel(s) at ${source.fs_Hz} Hz)`);

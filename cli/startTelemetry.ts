@@ -5,10 +5,11 @@ import { type ClosedLoopSession, commandRefusedOutside } from '../controller/ses
 import type { StimParams } from '../controller/stimParams.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../drivers/mqtt/embeddedBroker.js';
 import { InputError } from '../drivers/inputError.js';
-import { mqttPassword } from '../drivers/mqtt/clientOptions.js';
+import { mqttClientOptions, mqttPassword } from '../drivers/mqtt/clientOptions.js';
+import { brokerLink } from '../drivers/mqtt/brokerLink.js';
 import { MqttTelemetry } from '../drivers/mqtt/mqttTelemetry.js';
 import { redactUrl, scrubSecrets, urlPassword } from '../drivers/mqtt/redactUrl.js';
-import { probeRig } from '../drivers/mqtt/runningRig.js';
+import type { TelemetryLinkFactory } from '../drivers/mqtt/telemetryLink.js';
 import type { FinalState } from '../drivers/mqtt/telemetryPayloads.js';
 import { packageVersion } from './version.js';
 
@@ -70,14 +71,22 @@ export async function startTelemetry(
   const clean = (text: string): string => scrubSecrets(text, secrets);
   const session = randomUUID();
   const rig = config.rig.id;
+  let link: TelemetryLinkFactory;
   if (url === undefined) {
+    // The TLS files are the outside broker's, unused here; a file that cannot be read is still a bad config, refused before anything starts.
+    mqttClientOptions(t, 'neuroloop-check');
     broker = await startEmbeddedBroker({ host: t.embedded.host, port: t.embedded.port, username: t.mqtt.username, password });
     url = broker.url;
+    // Our own telemetry goes straight into the broker; MQTT.js is never loaded (memory on a Pi).
+    link = brokerLink(broker.aedes);
     const watch = `mosquitto_sub -h ${t.embedded.host} -p ${t.embedded.port} -t '${t.topicPrefix}/#' -v`;
     process.stderr.write(`neuroloop: telemetry on the embedded MQTT broker ${broker.url}; watch it with:\n  ${watch}\n`);
   } else {
     // Our own embedded broker starts empty: only an outside broker can hold another session of this rig.
     const shown = redactUrl(url);
+    // Loaded only for an outside broker: the embedded case runs without an MQTT client library.
+    const [{ probeRig }, { mqttClientLink }] = await Promise.all([import('../drivers/mqtt/runningRig.js'), import('../drivers/mqtt/mqttClientLink.js')]);
+    link = mqttClientLink(url, t);
     const probe = await probeRig(t, url, rig, session);
     if (probe.found === 'running') {
       const other = probe.status;
@@ -97,7 +106,7 @@ export async function startTelemetry(
   try {
     telemetry = new MqttTelemetry({
       config: t,
-      url,
+      link,
       rig,
       session,
       version: packageVersion(),

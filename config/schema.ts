@@ -127,6 +127,11 @@ export const signalsSchema = z
       )
       .default(() => structuredClone(DEFAULT_BAND_CONFIG) as Record<string, { lo_Hz: number; hi_Hz: number }>),
     biomarker: biomarkerSchema.optional(),
+    threads: count(1, 16)
+      .default(1)
+      .describe(
+        'Threads that share the channels\' band power: this one and threads - 1 workers. The frames are bit-identical for any value, only sooner on a multi-core machine (a Pi 4 or 5 has 4 cores; docs/raspberry-pi.md).',
+      ),
   })
   .superRefine((s, ctx) => {
     if (s.segment_samples !== undefined && s.segment_samples > s.window_samples) {

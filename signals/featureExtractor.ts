@@ -1,9 +1,9 @@
-import { type Band, bandBins, bandPowerFromPsd } from './band.js';
+import type { Band } from './band.js';
+import { type BandPowerRunner, type BandPowerRunnerFactory, inThreadBandPower } from './bandPowerRunner.js';
 import { Biomarker, type BiomarkerSpec } from './biomarker.js';
 import { type SampleBlock, assertValidBlock, blockLength } from './sampleBlock.js';
 import type { SosCoefficients } from './sos.js';
 import { SosFilterBank } from './sosFilter.js';
-import { WelchPsd } from './welch.js';
 
 export interface FeatureExtractorOptions {
   readonly fs_Hz: number;
@@ -24,6 +24,11 @@ export interface FeatureExtractorOptions {
    * window + k * hop, so the frames are those a replay from the start would give there.
    */
   readonly startIndex?: number;
+  /**
+   * Where band power is computed (default: on this thread). A runner over worker threads
+   * gives bit-identical frames (ChannelBandPower), only sooner on a multi-core machine.
+   */
+  readonly bandPowerRunner?: BandPowerRunnerFactory;
 }
 
 /** docs/design.md FeatureFrame. */
@@ -62,18 +67,10 @@ export class FeatureExtractor {
   readonly options: FeatureExtractorOptions;
   private readonly channelCount: number;
   private readonly filter: SosFilterBank | null;
-  private readonly welch: WelchPsd;
-  private readonly ring: Float64Array[];
+  /** Holds the window rings and the [band][channel] power, reused for every frame before it is copied out. */
+  private readonly runner: BandPowerRunner;
+  private readonly ring: readonly Float64Array[];
   private readonly scratch: Float64Array;
-  private readonly psd: Float64Array;
-  private readonly bandRanges: { first: number; end: number }[];
-  /** Bins above every band are never computed. */
-  private readonly binEnd: number;
-  private readonly binStart: number;
-  private readonly pairChannels: boolean;
-  private readonly psdPair: Float64Array;
-  /** [band][channel], reused for every frame before it is copied out. */
-  private readonly power: Float64Array[];
   private readonly biomarker: Biomarker | null;
   private nextIndex = 0;
   private nextEnd: number;
@@ -96,22 +93,21 @@ export class FeatureExtractor {
     this.options = options;
     this.channelCount = channels.length;
     this.filter = options.filter && options.filter.sections > 0 ? new SosFilterBank(options.filter, channels.length) : null;
-    this.welch = new WelchPsd(segment, fs_Hz);
-    this.ring = channels.map(() => new Float64Array(2 * window));
     this.scratch = new Float64Array(Math.min(MAX_CHUNK, window));
-    this.psd = new Float64Array(this.welch.bins);
-    this.bandRanges = bands.map((b) => bandBins(this.welch.frequencies_Hz, b));
-    this.power = bands.map(() => new Float64Array(channels.length));
-    this.binEnd = Math.max(1, ...this.bandRanges.map((r) => r.end));
-    this.binStart = Math.min(this.binEnd, ...this.bandRanges.map((r) => r.first));
-    this.pairChannels = channels.length >= 2 && this.welch.pairsWell(this.binEnd, this.binStart);
-    this.psdPair = new Float64Array(this.psd.length);
     this.biomarker = options.biomarker ? new Biomarker(options.biomarker) : null;
     const startIndex = options.startIndex ?? 0;
     if (!Number.isInteger(startIndex) || startIndex < 0) throw new Error(`startIndex must be an integer >= 0, got ${startIndex}`);
     this.nextIndex = startIndex;
     this.nextEnd = window;
     while (this.nextEnd < startIndex + window) this.nextEnd += hop;
+    // Last: a runner may start threads, and nothing after it may throw.
+    this.runner = (options.bandPowerRunner ?? inThreadBandPower)({ fs_Hz, channels: channels.length, window, segment, bands });
+    this.ring = this.runner.rings;
+  }
+
+  /** Releases the band-power runner's threads, if it has any. */
+  close(): void {
+    this.runner.close();
   }
 
   /** Session index of the next sample expected. */
@@ -183,29 +179,10 @@ export class FeatureExtractor {
     this.nextIndex = resumeAt;
   }
 
-  private bandPowersOf(psd: Float64Array, c: number): void {
-    for (let b = 0; b < this.options.bands.length; b++) {
-      const range = this.bandRanges[b];
-      this.power[b][c] = bandPowerFromPsd(psd, this.welch.df_Hz, range.first, range.end);
-    }
-  }
-
   private frame(end: number): FeatureFrame {
     const { window, bands, fs_Hz } = this.options;
-    const start = end % window;
-    let c = 0;
-    // Odd windows: two channels per complex transform where that is cheaper (WelchPsd.pairsWell).
-    if (this.pairChannels) {
-      for (; c + 1 < this.channelCount; c += 2) {
-        this.welch.psdPairInto(this.ring[c], this.ring[c + 1], start, window, this.psd, this.psdPair, this.binEnd, this.binStart);
-        this.bandPowersOf(this.psd, c);
-        this.bandPowersOf(this.psdPair, c + 1);
-      }
-    }
-    for (; c < this.channelCount; c++) {
-      this.welch.psdInto(this.ring[c], start, window, this.psd, this.binEnd, this.binStart);
-      this.bandPowersOf(this.psd, c);
-    }
+    this.runner.compute(end % window);
+    const power = this.runner.power;
     const reasons: string[] = [];
     if (end <= this.gapUntilEnd) reasons.push('gap');
     if (end <= this.nonfiniteUntilEnd) reasons.push('nonfinite');
@@ -213,7 +190,7 @@ export class FeatureExtractor {
     let biomarker = Number.NaN;
     let valid = reasons.length === 0;
     if (this.biomarker !== null) {
-      const result = this.biomarker.update(this.power, t_s, valid);
+      const result = this.biomarker.update(power, t_s, valid);
       biomarker = result.value;
       if (!result.valid) {
         valid = false;
@@ -221,7 +198,7 @@ export class FeatureExtractor {
       }
     }
     const bandPower: Record<string, Float64Array> = {};
-    for (let b = 0; b < bands.length; b++) bandPower[bands[b].name] = Float64Array.from(this.power[b]);
+    for (let b = 0; b < bands.length; b++) bandPower[bands[b].name] = Float64Array.from(power[b]);
     return { index: end, t_s, bandPower, biomarker, valid, reasons };
   }
 }

@@ -13,7 +13,7 @@ export function featureFrames(options: FeatureExtractorOptions): OperatorFunctio
     new Observable<FeatureFrame>((subscriber) => {
       const extractor = new FeatureExtractor(options);
       const emit = (frame: FeatureFrame): void => subscriber.next(frame);
-      return source.subscribe({
+      const subscription = source.subscribe({
         next: (block) => {
           try {
             extractor.push(block, emit);
@@ -24,6 +24,10 @@ export function featureFrames(options: FeatureExtractorOptions): OperatorFunctio
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),
       });
+      return () => {
+        subscription.unsubscribe();
+        extractor.close(); // worker threads, when the band power runs on them
+      };
     });
 }
 

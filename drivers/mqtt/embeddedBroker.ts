@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:net';
 import { Aedes } from 'aedes';
 import { InputError } from '../inputError.js';
+import { skipPacketNumberCache } from './packetNumberCache.js';
 
 export interface EmbeddedBrokerOptions {
   readonly host: string;
@@ -12,6 +13,8 @@ export interface EmbeddedBrokerOptions {
 
 export interface EmbeddedBroker {
   readonly url: string;
+  /** The broker itself, for brokerLink (telemetry of this process, without a client). */
+  readonly aedes: Aedes;
   readonly host: string;
   readonly port: number;
   close(): Promise<void>;
@@ -23,6 +26,7 @@ export interface EmbeddedBroker {
  * how to choose another.
  */
 export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
+  skipPacketNumberCache();
   const broker = await Aedes.createBroker();
   if (o.username !== undefined) {
     const expectedUser = o.username;
@@ -52,6 +56,7 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;
   return {
     url: `mqtt://${host}:${o.port}`,
+    aedes: broker,
     host: o.host,
     port: o.port,
     close: () =>

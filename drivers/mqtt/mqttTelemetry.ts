@@ -1,13 +1,12 @@
-import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { CommandDelivery } from '../../controller/commands.js';
 import type { CommandAck, SessionEvent, SessionStep } from '../../controller/session.js';
 import type { StimParams } from '../../controller/stimParams.js';
 import type { TelemetryConfig } from '../../config/telemetrySchema.js';
 import type { SampleBlock } from '../../signals/sampleBlock.js';
 import { BoundedQueue } from './boundedQueue.js';
-import { FIRST_RECONNECT_MS, mqttClientOptions } from './clientOptions.js';
 import { encodeRawFrame } from './rawFrame.js';
 import { type FinalState, TELEMETRY_VERSION, topics, type StatusPayload } from './telemetryPayloads.js';
+import type { TelemetryLink, TelemetryLinkFactory } from './telemetryLink.js';
 
 export type TelemetryState = StatusPayload['state'];
 
@@ -29,8 +28,8 @@ interface Outgoing {
 
 export interface MqttTelemetryOptions {
   readonly config: TelemetryConfig;
-  /** Broker URL (from the config, --mqtt or the embedded broker). */
-  readonly url: string;
+  /** How the broker is reached: mqttClientLink (a URL: the config's, --mqtt) or brokerLink (the embedded broker). */
+  readonly link: TelemetryLinkFactory;
   readonly rig: string;
   readonly session: string;
   readonly version: string;
@@ -42,7 +41,6 @@ export interface MqttTelemetryOptions {
   readonly onConnection?: (what: 'connected' | 'offline' | 'error', detail?: string) => void;
 }
 
-const MAX_RECONNECT_MS = 30_000;
 /** Bytes counted per message on top of its payload (topic, packet header, bookkeeping). */
 const MESSAGE_OVERHEAD_BYTES = 64;
 const sizeOf = (item: Outgoing): number =>
@@ -54,14 +52,14 @@ const sizeOf = (item: Outgoing): number =>
  * only fills a queue bounded in messages and in bytes (oldest dropped, counted in
  * status.dropped), MQTT.js's own offline queues are off, and what is handed to MQTT.js
  * but not yet written or acknowledged is bounded the same way. Reconnects back off from
- * 0.5 s to 30 s; on every (re)connect `status` and `stim` are published again and nothing
+ * 0.5 s to 30 s (mqttClientLink); on every (re)connect `status` and `stim` are published again and nothing
  * else happens: a retained command replayed by the broker is refused (never executed),
  * so a reconnect never changes stimulation.
  */
 export class MqttTelemetry {
   private readonly o: MqttTelemetryOptions;
   private readonly t: ReturnType<typeof topics>;
-  private readonly client: MqttClient;
+  private readonly link: TelemetryLink;
   private readonly queue: BoundedQueue<Outgoing>;
   private readonly dropped: Record<string, number> = {};
   private readonly seq: Record<string, number> = { features: 0, stim: 0, events: 0 };
@@ -82,15 +80,17 @@ export class MqttTelemetry {
     this.queue = new BoundedQueue<Outgoing>(c.queue_messages, c.queue_bytes, sizeOf, (lost) => {
       this.dropped[lost.kind] = (this.dropped[lost.kind] ?? 0) + 1;
     });
-    this.client = connect(options.url, this.clientOptions());
-    this.client.on('connect', () => this.onConnect());
-    this.client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet.retain));
-    this.client.on('offline', () => {
-      // Back off: double the wait before each further attempt.
-      this.client.options.reconnectPeriod = Math.min(MAX_RECONNECT_MS, (this.client.options.reconnectPeriod ?? FIRST_RECONNECT_MS) * 2);
-      this.o.onConnection?.('offline');
-    });
-    this.client.on('error', (error) => this.o.onConnection?.('error', error.message));
+    // The session in the default id: two processes on one rig (--take-over) must not kick each other off the broker.
+    const clientId = c.mqtt.clientId ?? `neuroloop-${options.rig}-${options.session.slice(0, 8)}`;
+    this.link = options.link(
+      { clientId, will: { topic: this.t.status, payload: Buffer.from(JSON.stringify(this.statusPayload('offline'))) } },
+      {
+        onConnect: () => this.onConnect(),
+        onMessage: (topic, payload, retained) => this.onMessage(topic, payload, retained),
+        onOffline: () => this.o.onConnection?.('offline'),
+        onError: (message) => this.o.onConnection?.('error', message),
+      },
+    );
   }
 
   /** What has been dropped so far, by topic. */
@@ -184,22 +184,22 @@ export class MqttTelemetry {
     messages.push({ kind: 'status', topic: this.t.status, payload: JSON.stringify(this.statusPayload('offline', ending?.final)), qos: 1, retain: true });
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
-        this.client.end(true, {}, () => resolve());
+        this.link.end(true, () => resolve());
       }, timeout_ms);
       const disconnect = (): void => {
-        this.client.end(false, {}, () => {
+        this.link.end(false, () => {
           clearTimeout(timer);
           resolve();
         });
       };
-      if (!this.client.connected) {
+      if (!this.link.connected) {
         disconnect();
         return;
       }
       for (let item = this.queue.shift(); item !== undefined; item = this.queue.shift()) this.publishNow(item);
       let waiting = messages.length;
       for (const m of messages) {
-        this.client.publish(m.topic, m.payload, { qos: m.qos, retain: m.retain }, () => {
+        this.link.publish(m.topic, m.payload, m.qos, m.retain, () => {
           waiting--;
           if (waiting === 0) disconnect();
         });
@@ -207,22 +207,12 @@ export class MqttTelemetry {
     });
   }
 
-  private clientOptions(): IClientOptions {
-    const m = this.o.config.mqtt;
-    return {
-      // The session in the default id: two processes on one rig (--take-over) must not kick each other off the broker.
-      ...mqttClientOptions(this.o.config, m.clientId ?? `neuroloop-${this.o.rig}-${this.o.session.slice(0, 8)}`),
-      will: { topic: this.t.status, payload: Buffer.from(JSON.stringify(this.statusPayload('offline'))), qos: 1, retain: true },
-    };
-  }
-
   private onConnect(): void {
-    this.client.options.reconnectPeriod = FIRST_RECONNECT_MS;
     this.o.onConnection?.('connected');
     // What was in flight on the dead connection is gone or resent by MQTT.js; count afresh.
     this.inflight = 0;
     this.inflightBytes = 0;
-    if (this.o.config.commands.enabled) this.client.subscribe(this.t.commands, { qos: 1 });
+    if (this.o.config.commands.enabled) this.link.subscribe(this.t.commands);
     this.publishNow({ kind: 'status', topic: this.t.status, payload: JSON.stringify(this.statusPayload()), qos: 1, retain: true });
     this.pump();
     if (this.lastStimPayload !== null) this.publishNow({ kind: 'stim', topic: this.t.stim, payload: this.lastStimPayload, qos: 1, retain: true });
@@ -249,7 +239,7 @@ export class MqttTelemetry {
   /** In flight to MQTT.js: at most queue_messages messages and queue_bytes bytes (at least one message, however big). */
   private canPublish(size: number): boolean {
     const c = this.o.config;
-    return this.client.connected && this.inflight < c.queue_messages && (this.inflight === 0 || this.inflightBytes + size <= c.queue_bytes);
+    return this.link.connected && this.inflight < c.queue_messages && (this.inflight === 0 || this.inflightBytes + size <= c.queue_bytes);
   }
 
   /** Moves queued messages to MQTT.js, oldest first, as far as the in-flight budget allows. */
@@ -264,7 +254,7 @@ export class MqttTelemetry {
     const size = sizeOf(item);
     this.inflight++;
     this.inflightBytes += size;
-    this.client.publish(item.topic, item.payload, { qos: item.qos, retain: item.retain }, () => {
+    this.link.publish(item.topic, item.payload, item.qos, item.retain, () => {
       this.inflight = Math.max(0, this.inflight - 1);
       this.inflightBytes = Math.max(0, this.inflightBytes - size);
       if (!this.closed) this.pump();

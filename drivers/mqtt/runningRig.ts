@@ -1,6 +1,7 @@
 import { connectAsync, type MqttClient } from 'mqtt';
 import type { TelemetryConfig } from '../../config/telemetrySchema.js';
 import { mqttClientOptions } from './clientOptions.js';
+import { skipPacketNumberCache } from './packetNumberCache.js';
 import { type StatusPayload, statusPayload, topics } from './telemetryPayloads.js';
 
 /** How long to wait for the retained status after the broker acknowledged the subscription. */
@@ -22,6 +23,7 @@ export type RigProbe =
  * RETAINED_GRACE_MS.
  */
 export async function probeRig(config: TelemetryConfig, url: string, rig: string, session: string): Promise<RigProbe> {
+  skipPacketNumberCache();
   const topic = topics(config.topicPrefix, rig).status;
   // A missing password variable or PEM file is the user's to fix: thrown, not "unknown".
   const options = { ...mqttClientOptions(config, `neuroloop-${rig}-probe-${session.slice(0, 8)}`), reconnectPeriod: 0, connectTimeout: PROBE_CONNECT_MS };

@@ -60,8 +60,8 @@ describe('deploy/neuroloop.service', () => {
     const unit = parseUnit(text);
     expect(one(unit, 'Service', 'ExecStart')).toBe(`${NEUROLOOP_BIN} run --config /etc/neuroloop/rig.yaml`);
     expect(one(unit, 'Service', 'User')).toBe('neuroloop');
-    // The young generation capped, as the memory bench measures it.
-    expect(one(unit, 'Service', 'Environment')).toBe('NODE_OPTIONS=--max-semi-space-size=4');
+    // The young generation capped and two malloc arenas, as the memory bench runs it.
+    expect(unit.get('Service')?.get('Environment')).toEqual(['NODE_OPTIONS=--max-semi-space-size=4', 'MALLOC_ARENA_MAX=2']);
     expect(one(unit, 'Service', 'SupplementaryGroups')?.split(/\s+/).sort()).toEqual(['gpio', 'i2c']);
   });
 

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { Aedes } from 'aedes';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { describe, expect, it } from 'vitest';
+import { ackPayload } from '../../drivers/mqtt/telemetryPayloads.js';
 import { Recorder, freePort, waitForPort } from '../helpers/brokers.js';
 import { startCli } from '../helpers/cli.js';
 
@@ -21,6 +22,26 @@ describe('zero set-up: the embedded broker started by neuroloop run', () => {
     await watcher.waitFor('/stim');
     expect(await cli.exited).toBe(0);
     expect(cli.stderr()).toContain(`mosquitto_sub -h 127.0.0.1 -p ${port} -t 'neuroloop/#' -v`);
+    await watcher.close();
+  });
+
+  // The session's own telemetry goes into the embedded broker without a client (brokerLink): commands must still arrive.
+  it('takes commands: an unknown one is refused with an ack, an e-stop is acked and latched, and the exit leaves status offline', async () => {
+    const port = await freePort();
+    const url = `mqtt://127.0.0.1:${port}`;
+    const cli = startCli(args(['--duration', '8', '--set', `telemetry.embedded.port=${port}`, '--set', 'telemetry.commands.enabled=true']));
+    await waitForPort(port);
+    const watcher = await Recorder.connect(url, 'neuroloop/#');
+    await watcher.waitFor<{ state: string }>('/status', (s) => s.state === 'online');
+    await watcher.client.publishAsync('neuroloop/sim-patient/cmd/limits', JSON.stringify({ id: 'l1', params: { amplitude_mA: 100 } }), { qos: 1 });
+    expect(ackPayload.parse(await watcher.waitFor<{ id: string | null }>('/cmd/ack', (a) => a.id === 'l1', 5000))).toMatchObject({ ok: false, error: expect.stringMatching(/unknown command "limits"/) });
+    await watcher.client.publishAsync('neuroloop/sim-patient/cmd/estop', JSON.stringify({ id: 'e1', reason: 'test' }), { qos: 1 });
+    expect(ackPayload.parse(await watcher.waitFor<{ id: string | null }>('/cmd/ack', (a) => a.id === 'e1', 5000))).toMatchObject({ ok: true });
+    await watcher.waitFor<{ state: string }>('/status', (s) => s.state === 'estop');
+    await watcher.waitFor<{ amplitude_mA: number }>('/stim', (s) => s.amplitude_mA === 0);
+    expect(await cli.exited).toBe(0);
+    const last = watcher.json<{ state: string; final?: string }>('/status').at(-1);
+    expect(last).toMatchObject({ state: 'offline', final: 'estop' });
     await watcher.close();
   });
 

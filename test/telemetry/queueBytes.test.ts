@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { telemetrySchema } from '../../config/telemetrySchema.js';
+import { mqttClientLink } from '../../drivers/mqtt/mqttClientLink.js';
 import { MqttTelemetry } from '../../drivers/mqtt/mqttTelemetry.js';
 import { statusPayload } from '../../drivers/mqtt/telemetryPayloads.js';
 import type { SampleBlock } from '../../signals/sampleBlock.js';
@@ -17,9 +18,10 @@ describe('what waits for the broker is bounded in bytes', () => {
   it('broker down, raw at 64 channels x 10 kHz: the queue never holds more than queue_bytes, losses counted, then it drains', async () => {
     await broker.stop();
     const queue_bytes = 1024 * 1024;
+    const config = telemetrySchema.parse({ raw: { enabled: true }, queue_bytes, queue_messages: 1_000_000 });
     const telemetry = new MqttTelemetry({
-      config: telemetrySchema.parse({ raw: { enabled: true }, queue_bytes, queue_messages: 1_000_000 }),
-      url: broker.url,
+      config,
+      link: mqttClientLink(broker.url, config),
       rig: 'bytes',
       session: 'bytes-session',
       version: 'test',

@@ -1,0 +1,71 @@
+/**
+ * Band power shared over threads (signals.threads, issue 11 point 2): the w1000 latency
+ * job's signal path (64 channels at 1 kHz, window 1000, hop 100, beta, high-pass and notch)
+ * run as fast as it goes on 1, 2, ... threads, up to the cores this machine has. This is the
+ * speed-up a replay at --speed max sees, and what a Pi's four cores offer a live session;
+ * the latency rows show what a session paced in real time gets on this machine.
+ */
+import { availableParallelism } from 'node:os';
+import { bandPowerThreads } from '../drivers/threads/bandPowerThreads.js';
+import { FeatureExtractor } from '../signals/featureExtractor.js';
+import { designFilterChain } from '../signals/filterChain.js';
+import { hopBlocks, makeSignal } from './bandPowerJobs.js';
+
+export interface ThreadsResult {
+  job: string;
+  threads: number;
+  samples_per_s: number;
+  /** samples_per_s over the one-thread run's, measured alternately in the same run. */
+  speedup: number;
+  frames: number;
+}
+
+const CHANNELS = 64;
+const FS_HZ = 1000;
+const WINDOW = 1000;
+const HOP = 100;
+const SECONDS = 60;
+/** Rounds of all thread counts, alternating; the fastest of each counts (the machine is shared). */
+const ROUNDS = 3;
+
+export function runThreadsJobs(): ThreadsResult[] {
+  const signal = makeSignal({ channels: CHANNELS, fs_Hz: FS_HZ, seconds: SECONDS });
+  // Blocks of 20 samples (20 ms), as the latency jobs' source delivers them.
+  const blocks = hopBlocks(signal, FS_HZ, 20);
+  const names = blocks[0].channels;
+  const counts = Array.from({ length: Math.max(2, availableParallelism()) }, (_, i) => i + 1);
+  const best = new Map<number, { samples_per_s: number; frames: number }>();
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const threads of counts) {
+      const extractor = new FeatureExtractor({
+        fs_Hz: FS_HZ,
+        channels: names,
+        window: WINDOW,
+        hop: HOP,
+        segment: WINDOW,
+        bands: [{ name: 'beta', lo_Hz: 13, hi_Hz: 30 }],
+        filter: designFilterChain([{ type: 'highpass', order: 2, cutoff_Hz: 1 }, { type: 'notch', freq_Hz: 50, Q: 30 }], FS_HZ),
+        bandPowerRunner: threads > 1 ? bandPowerThreads(threads) : undefined,
+      });
+      let frames = 0;
+      const count = (): void => {
+        frames++;
+      };
+      // The first second of data: the workers start and V8 compiles; not timed.
+      const warmUp = FS_HZ / 20 + WINDOW / 20;
+      for (let b = 0; b < warmUp; b++) extractor.push(blocks[b], count);
+      const t0 = process.hrtime.bigint();
+      for (let b = warmUp; b < blocks.length; b++) extractor.push(blocks[b], count);
+      const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+      extractor.close();
+      const samples_per_s = Math.round(((blocks.length - warmUp) * 20) / seconds);
+      const previous = best.get(threads);
+      if (previous === undefined || samples_per_s > previous.samples_per_s) best.set(threads, { samples_per_s, frames });
+    }
+  }
+  const single = best.get(1)?.samples_per_s ?? Number.NaN;
+  return counts.map((threads) => {
+    const b = best.get(threads) ?? { samples_per_s: Number.NaN, frames: 0 };
+    return { job: `bandpower-threads-64ch-1000Hz-w1000`, threads, samples_per_s: b.samples_per_s, speedup: Math.round((b.samples_per_s / single) * 100) / 100, frames: b.frames };
+  });
+}
