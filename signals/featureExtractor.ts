@@ -198,7 +198,7 @@ export class FeatureExtractor {
       }
     }
     const bandPower: Record<string, Float64Array> = {};
-    for (let b = 0; b < bands.length; b++) bandPower[bands[b].name] = Float64Array.from(power[b]);
+    for (let b = 0; b < bands.length; b++) bandPower[bands[b].name] = power[b].slice(); // a copy the subscriber may keep (slice is a memcpy; from() iterates)
     return { index: end, t_s, bandPower, biomarker, valid, reasons };
   }
 }

@@ -133,25 +133,30 @@ export class WelchPsd {
     const bins = this.bins;
     spec[0] = 0; // detrend: (x - mean) has no DC
     spec[1] = 0;
-    for (let k = begin; k < end; k++) {
-      // Left neighbour X[k-1]: for k = 0 it is X[-1] = conj X[1].
-      const lr = k === 0 ? spec[2] : spec[2 * k - 2];
-      const li = k === 0 ? -spec[3] : spec[2 * k - 1];
-      // Right neighbour X[k+1]: past N/2 it is conj X[N-k-1].
-      let rr: number;
-      let ri: number;
-      if (k + 1 < bins) {
-        rr = spec[2 * k + 2];
-        ri = spec[2 * k + 3];
-      } else {
-        const m = n - k - 1;
-        rr = spec[2 * m];
-        ri = -spec[2 * m + 1];
-      }
-      const yr = 0.5 * spec[2 * k] - 0.25 * (lr + rr);
-      const yi = 0.5 * spec[2 * k + 1] - 0.25 * (li + ri);
+    // The edge bins (0, whose left neighbour is conj X[1], and the last, whose right one is
+    // conj X[N-k-1]) go through threeTap; the bins between need no test (the hot loop).
+    const innerEnd = Math.min(end, bins - 1);
+    let k = begin;
+    if (k === 0 && k < end) {
+      out[0] += this.threeTap(spec[0], spec[1], spec[2], -spec[3], spec[2], spec[3]);
+      k = 1;
+    }
+    for (; k < innerEnd; k++) {
+      const yr = 0.5 * spec[2 * k] - 0.25 * (spec[2 * k - 2] + spec[2 * k + 2]);
+      const yi = 0.5 * spec[2 * k + 1] - 0.25 * (spec[2 * k - 1] + spec[2 * k + 3]);
       out[k] += yr * yr + yi * yi;
     }
+    for (; k < end; k++) {
+      const m = n - k - 1;
+      out[k] += this.threeTap(spec[2 * k], spec[2 * k + 1], spec[2 * k - 2], spec[2 * k - 1], spec[2 * m], -spec[2 * m + 1]);
+    }
+  }
+
+  /** |X[k]/2 - (L + R)/4|^2 for X[k] = (xr, xi) and its neighbours L, R (the Hann window's taps). */
+  private threeTap(xr: number, xi: number, lr: number, li: number, rr: number, ri: number): number {
+    const yr = 0.5 * xr - 0.25 * (lr + rr);
+    const yi = 0.5 * xi - 0.25 * (li + ri);
+    return yr * yr + yi * yi;
   }
 
   /** Density scaling, averaged over the segments; DC and Nyquist not doubled. */
