@@ -60,6 +60,11 @@ export class ChannelBandPower {
       }
     }
     for (; c < to; c++) {
+      if (this.spec.segment === window) {
+        // One segment per window (the default): band power straight from the spectrum, same bits.
+        this.welch.bandPowersOfSegment(rings[c], start, this.bandRanges, power, c, this.binEnd, this.binStart);
+        continue;
+      }
       this.welch.psdInto(rings[c], start, window, this.psd, this.binEnd, this.binStart);
       this.bandPowersOf(this.psd, c, power);
     }

@@ -90,6 +90,46 @@ export class WelchPsd {
     this.normalise(out, end, count);
   }
 
+  /**
+   * Band power of one window that is exactly one segment (segment = window, the default),
+   * straight from its DFT: for each band, power[b][c] = df * sum of the density over the
+   * band's bins [first, end). The same operations in the same order as psdInto followed by
+   * bandPowerFromPsd, so the same bits, without the PSD array's fill, normalise and
+   * re-read passes (the live path's hottest loop after the FFT).
+   */
+  bandPowersOfSegment(x: ArrayLike<number>, offset: number, bands: readonly { first: number; end: number }[], power: readonly Float64Array[], c: number, binEnd: number, binStart: number): void {
+    const end = Math.min(binEnd, this.bins);
+    const begin = Math.max(0, Math.min(binStart, end));
+    const spec = this.spectrum;
+    this.dft.forward(this.segmentAt(x, offset), spec, Math.min(end + 1, this.bins), Math.max(0, begin - 1));
+    spec[0] = 0; // detrend: (x - mean) has no DC
+    spec[1] = 0;
+    const norm = this.scale / 1;
+    const nyquistBin = this.segment % 2 === 0 ? this.bins - 1 : -1;
+    const lastBin = this.bins - 1;
+    for (let b = 0; b < bands.length; b++) {
+      const first = bands[b].first;
+      const bandEnd = bands[b].end;
+      let sum = 0;
+      for (let k = first; k < bandEnd; k++) {
+        let y2: number;
+        if (k !== 0 && k !== lastBin) {
+          const yr = 0.5 * spec[2 * k] - 0.25 * (spec[2 * k - 2] + spec[2 * k + 2]);
+          const yi = 0.5 * spec[2 * k + 1] - 0.25 * (spec[2 * k - 1] + spec[2 * k + 3]);
+          y2 = yr * yr + yi * yi;
+        } else if (k === 0) {
+          y2 = this.threeTap(spec[0], spec[1], spec[2], -spec[3], spec[2], spec[3]);
+        } else {
+          const m = this.segment - k - 1;
+          y2 = this.threeTap(spec[2 * k], spec[2 * k + 1], spec[2 * k - 2], spec[2 * k - 1], spec[2 * m], -spec[2 * m + 1]);
+        }
+        const doubled = k !== 0 && k !== nyquistBin ? 2 : 1;
+        sum += (0 + y2) * (norm * doubled);
+      }
+      power[b][c] = sum * this.df_Hz;
+    }
+  }
+
   /** True when psdPairInto is cheaper than two psdInto calls for these bins (odd segments). */
   pairsWell(binEnd = this.bins, binStart = 0): boolean {
     const end = Math.min(binEnd, this.bins);
