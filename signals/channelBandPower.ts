@@ -54,6 +54,10 @@ export class ChannelBandPower {
     let c = from;
     if (this.pairChannels) {
       for (; c + 1 < to; c += 2) {
+        if (this.spec.segment === window) {
+          this.welch.bandPowersOfSegmentPair(rings[c], rings[c + 1], start, this.bandRanges, power, c, this.binEnd, this.binStart);
+          continue;
+        }
         this.welch.psdPairInto(rings[c], rings[c + 1], start, window, this.psd, this.psdPair, this.binEnd, this.binStart);
         this.bandPowersOf(this.psd, c, power);
         this.bandPowersOf(this.psdPair, c + 1, power);

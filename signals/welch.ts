@@ -100,8 +100,24 @@ export class WelchPsd {
   bandPowersOfSegment(x: ArrayLike<number>, offset: number, bands: readonly { first: number; end: number }[], power: readonly Float64Array[], c: number, binEnd: number, binStart: number): void {
     const end = Math.min(binEnd, this.bins);
     const begin = Math.max(0, Math.min(binStart, end));
-    const spec = this.spectrum;
-    this.dft.forward(this.segmentAt(x, offset), spec, Math.min(end + 1, this.bins), Math.max(0, begin - 1));
+    this.dft.forward(this.segmentAt(x, offset), this.spectrum, Math.min(end + 1, this.bins), Math.max(0, begin - 1));
+    this.bandSums(this.spectrum, bands, power, c);
+  }
+
+  /** bandPowersOfSegment for two inputs through one complex transform (psdPairInto's pairing), the same bits as psdPairInto then the band sums. */
+  bandPowersOfSegmentPair(a: ArrayLike<number>, b: ArrayLike<number>, offset: number, bands: readonly { first: number; end: number }[], power: readonly Float64Array[], c: number, binEnd: number, binStart: number): void {
+    const end = Math.min(binEnd, this.bins);
+    const begin = Math.max(0, Math.min(binStart, end));
+    // The second view is taken before the first is used: segmentAt may reuse its copy buffer.
+    const segA = this.segmentAt(a, offset);
+    const segB = b instanceof Float64Array ? this.segmentAt(b, offset) : this.copySegment(b, offset);
+    this.dft.forwardPair(segA, segB, this.spectrum, this.pairSpectrum, Math.min(end + 1, this.bins), Math.max(0, begin - 1));
+    this.bandSums(this.spectrum, bands, power, c);
+    this.bandSums(this.pairSpectrum, bands, power, c + 1);
+  }
+
+  /** power[b][c] from one segment's raw spectrum: detrend, Hann taps, density scaling and the band sum, in psdInto's order. */
+  private bandSums(spec: Float64Array, bands: readonly { first: number; end: number }[], power: readonly Float64Array[], c: number): void {
     spec[0] = 0; // detrend: (x - mean) has no DC
     spec[1] = 0;
     const norm = this.scale / 1;

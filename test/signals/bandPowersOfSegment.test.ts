@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { bandBins, bandPowerFromPsd } from '../../signals/band.js';
 import { WelchPsd } from '../../signals/welch.js';
 
-describe('WelchPsd.bandPowersOfSegment (the fused one-segment path)', () => {
+describe('WelchPsd.bandPowersOfSegment and ...Pair (the fused one-segment paths)', () => {
   it('gives the same bits as psdInto then bandPowerFromPsd, for any length, rate and bands (property)', () => {
     fc.assert(
       fc.property(
@@ -30,6 +30,18 @@ describe('WelchPsd.bandPowersOfSegment (the fused one-segment path)', () => {
           welch.bandPowersOfSegment(x, 7, ranges, power, 0, binEnd, binStart);
           // Object.is: the same bits, -0 and NaN included.
           ranges.forEach((_, b) => expect(Object.is(power[b][0], expected[b])).toBe(true));
+          // The paired path (odd windows put two channels into one complex transform) against psdPairInto.
+          if (segment % 2 === 0) return;
+          const y = Float64Array.from(x, (v, i) => v * 0.5 + ((i * 37) % 11) - 5);
+          const psdA = new Float64Array(welch.bins);
+          const psdB = new Float64Array(welch.bins);
+          welch.psdPairInto(x, y, 7, segment, psdA, psdB, binEnd, binStart);
+          const pair = ranges.map(() => new Float64Array(3));
+          welch.bandPowersOfSegmentPair(x, y, 7, ranges, pair, 1, binEnd, binStart);
+          ranges.forEach((r, b) => {
+            expect(Object.is(pair[b][1], bandPowerFromPsd(psdA, welch.df_Hz, r.first, r.end))).toBe(true);
+            expect(Object.is(pair[b][2], bandPowerFromPsd(psdB, welch.df_Hz, r.first, r.end))).toBe(true);
+          });
         },
       ),
       { numRuns: 300 },
