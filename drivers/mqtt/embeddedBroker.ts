@@ -1,7 +1,10 @@
 import { createServer, type Server } from 'node:net';
-import { Aedes } from 'aedes';
+import { Aedes, type Client } from 'aedes';
 import { InputError } from '../inputError.js';
 import { skipPacketNumberCache } from './packetNumberCache.js';
+
+/** How long closing waits for subscribers' sockets to take the last messages. */
+const FLUSH_MS = 1000;
 
 export interface EmbeddedBrokerOptions {
   readonly host: string;
@@ -53,15 +56,28 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
     });
     server.listen(o.port, o.host, () => resolve());
   });
+  // Connected clients, to let their last messages out before closing (see close).
+  const clients = new Set<Client>();
+  broker.on('client', (client) => clients.add(client));
+  broker.on('clientDisconnect', (client) => clients.delete(client));
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;
   return {
     url: `mqtt://${host}:${o.port}`,
     aedes: broker,
     host: o.host,
     port: o.port,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      // The session's last messages (the final stim, status offline) are still on their way:
+      // aedes hands them to the subscribers' sockets asynchronously, and closing destroys the
+      // sockets with whatever they hold. So first wait until no subscriber has anything left
+      // to write, at most FLUSH_MS (a subscriber that reads nothing must not hold up the exit).
+      const deadline = performance.now() + FLUSH_MS;
+      do {
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      } while (performance.now() < deadline && [...clients].some((client) => !client.conn.destroyed && client.conn.writableLength > 0));
+      await new Promise<void>((resolve) => {
         broker.close(() => server.close(() => resolve()));
-      }),
+      });
+    },
   };
 }

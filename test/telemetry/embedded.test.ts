@@ -40,7 +40,8 @@ describe('zero set-up: the embedded broker started by neuroloop run', () => {
     await watcher.waitFor<{ state: string }>('/status', (s) => s.state === 'estop');
     await watcher.waitFor<{ amplitude_mA: number }>('/stim', (s) => s.amplitude_mA === 0);
     expect(await cli.exited).toBe(0);
-    const last = watcher.json<{ state: string; final?: string }>('/status').at(-1);
+    // The broker closes with the process; it lets the last status out first (EmbeddedBroker.close).
+    const last = await watcher.waitFor<{ state: string; final?: string }>('/status', (st) => st.state === 'offline', 5000);
     expect(last).toMatchObject({ state: 'offline', final: 'estop' });
     await watcher.close();
   });
