@@ -123,7 +123,11 @@ async function compose(config: Config, o: SessionOverrides, hooks: SessionHooks,
     throw new InputError(`${source.describe}: ${source.channels.length} channels, more than the ${PLAUSIBLE.channels.max} a session takes; pick some with --channels`);
   }
   const threads = config.signals.threads;
-  if (threads > availableParallelism()) {
+  const channelPairs = Math.ceil(source.channels.length / 2);
+  if (threads > channelPairs) {
+    // Channels are shared out in pairs (odd windows transform two at once): more threads than pairs would idle.
+    o.onNotice?.(`signals.threads is ${threads}, but ${source.channels.length} channel(s) make ${channelPairs} pair(s): ${channelPairs} thread(s) will be used`);
+  } else if (threads > availableParallelism()) {
     o.onNotice?.(`signals.threads is ${threads}, more than the ${availableParallelism()} core(s) here: the threads will take turns, and decisions come later, not sooner`);
   }
   let signalPath;

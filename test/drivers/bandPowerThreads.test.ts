@@ -135,6 +135,12 @@ describe('band power over worker threads (signals.threads)', () => {
     expect(new Set(one.slice(1).map((line) => (JSON.parse(line) as { applied?: { amplitude_mA?: number } }).applied?.amplitude_mA)).size).toBeGreaterThan(2);
   });
 
+  it('more threads than channel pairs: a notice says how many are used, and the session runs', async () => {
+    const result = await runCli(['run', '--config', 'config/examples/sim-adbs.yaml', '--duration', '2', '--speed', 'max', '--no-mqtt', '--set', 'signals.threads=4']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/signals\.threads is 4, but 2 channel\(s\) make 1 pair\(s\): 1 thread\(s\) will be used/);
+  });
+
   it('a bad signals.threads never starts a session: exit 2 naming the key', async () => {
     for (const bad of ['0', '1.5', '17', 'many']) {
       const result = await runCli(['run', '--config', 'config/examples/sim-adbs.yaml', '--duration', '1', '--no-mqtt', '--set', `signals.threads=${bad}`]);
