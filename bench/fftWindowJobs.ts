@@ -9,20 +9,13 @@
  */
 import { createRequire } from 'node:module';
 import { DEFAULT_BANDS } from '../signals/band.js';
-import { hopBlocks, makeSignal } from './bandPowerJobs.js';
+import { type BandPowerJob, hopBlocks, makeSignal } from './bandPowerJobs.js';
 import { ComplexDft } from '../signals/complexDft.js';
 import { FeatureExtractor } from '../signals/featureExtractor.js';
 import type { SampleBlock } from '../signals/sampleBlock.js';
 
-export interface FftWindowJob {
-  readonly job: string;
-  readonly channels: number;
-  readonly fs_Hz: number;
-  readonly window: number;
-  readonly hop: number;
-  /** Seconds of signal per timed run. */
-  readonly seconds: number;
-}
+/** The same fields as a band-power job: channels, rate, window, hop and seconds per timed run. */
+export type FftWindowJob = BandPowerJob;
 
 const windowJob = (window: number, fs_Hz: number, seconds: number): FftWindowJob => ({
   job: `fft-window-${window}`,

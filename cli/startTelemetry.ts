@@ -5,7 +5,7 @@ import { type ClosedLoopSession, commandRefusedOutside } from '../controller/ses
 import type { StimParams } from '../controller/stimParams.js';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../drivers/mqtt/embeddedBroker.js';
 import { InputError } from '../drivers/inputError.js';
-import { mqttClientOptions, mqttPassword } from '../drivers/mqtt/clientOptions.js';
+import { mqttPassword, mqttTlsFiles } from '../drivers/mqtt/clientOptions.js';
 import { brokerLink } from '../drivers/mqtt/brokerLink.js';
 import { MqttTelemetry } from '../drivers/mqtt/mqttTelemetry.js';
 import { redactUrl, scrubSecrets, urlPassword } from '../drivers/mqtt/redactUrl.js';
@@ -74,7 +74,7 @@ export async function startTelemetry(
   let link: TelemetryLinkFactory;
   if (url === undefined) {
     // The TLS files are the outside broker's, unused here; a file that cannot be read is still a bad config, refused before anything starts.
-    mqttClientOptions(t, 'neuroloop-check');
+    mqttTlsFiles(t);
     broker = await startEmbeddedBroker({ host: t.embedded.host, port: t.embedded.port, username: t.mqtt.username, password });
     url = broker.url;
     // Our own telemetry goes straight into the broker; MQTT.js is never loaded (memory on a Pi).

@@ -33,6 +33,8 @@ export class ChannelBandPower {
   private readonly binStart: number;
   private readonly binEnd: number;
   private readonly pairChannels: boolean;
+  /** One Welch segment per window (the default): band power is summed straight from the spectrum. */
+  private readonly oneSegment: boolean;
 
   constructor(spec: BandPowerSpec) {
     this.spec = spec;
@@ -43,6 +45,7 @@ export class ChannelBandPower {
     this.binEnd = Math.max(1, ...this.bandRanges.map((r) => r.end));
     this.binStart = Math.min(this.binEnd, ...this.bandRanges.map((r) => r.first));
     this.pairChannels = spec.channels >= 2 && this.welch.pairsWell(this.binEnd, this.binStart);
+    this.oneSegment = spec.segment === spec.window;
   }
 
   /**
@@ -54,7 +57,7 @@ export class ChannelBandPower {
     let c = from;
     if (this.pairChannels) {
       for (; c + 1 < to; c += 2) {
-        if (this.spec.segment === window) {
+        if (this.oneSegment) {
           this.welch.bandPowersOfSegmentPair(rings[c], rings[c + 1], start, this.bandRanges, power, c, this.binEnd, this.binStart);
           continue;
         }
@@ -64,8 +67,7 @@ export class ChannelBandPower {
       }
     }
     for (; c < to; c++) {
-      if (this.spec.segment === window) {
-        // One segment per window (the default): band power straight from the spectrum, same bits.
+      if (this.oneSegment) {
         this.welch.bandPowersOfSegment(rings[c], start, this.bandRanges, power, c, this.binEnd, this.binStart);
         continue;
       }

@@ -79,12 +79,9 @@ export class WelchPsd {
     if (count === 0) throw new Error(`Welch needs at least ${this.segment} samples, got ${length}`);
     const end = Math.min(binEnd, this.bins);
     const begin = Math.max(0, Math.min(binStart, end));
-    // Bins needed from the DFT: one on each side of the outputs, for the window's taps.
-    const dftEnd = Math.min(end + 1, this.bins);
-    const dftStart = Math.max(0, begin - 1);
     out.fill(0, 0, end);
     for (let s = 0; s < count; s++) {
-      this.dft.forward(this.segmentAt(x, offset + s * this.step), this.spectrum, dftEnd, dftStart);
+      this.forwardForTaps(this.segmentAt(x, offset + s * this.step), begin, end);
       this.accumulate(this.spectrum, out, begin, end);
     }
     this.normalise(out, end, count);
@@ -99,28 +96,40 @@ export class WelchPsd {
    */
   bandPowersOfSegment(x: ArrayLike<number>, offset: number, bands: readonly { first: number; end: number }[], power: readonly Float64Array[], c: number, binEnd: number, binStart: number): void {
     const end = Math.min(binEnd, this.bins);
-    const begin = Math.max(0, Math.min(binStart, end));
-    this.dft.forward(this.segmentAt(x, offset), this.spectrum, Math.min(end + 1, this.bins), Math.max(0, begin - 1));
+    this.forwardForTaps(this.segmentAt(x, offset), Math.max(0, Math.min(binStart, end)), end);
     this.bandSums(this.spectrum, bands, power, c);
   }
 
   /** bandPowersOfSegment for two inputs through one complex transform (psdPairInto's pairing), the same bits as psdPairInto then the band sums. */
   bandPowersOfSegmentPair(a: ArrayLike<number>, b: ArrayLike<number>, offset: number, bands: readonly { first: number; end: number }[], power: readonly Float64Array[], c: number, binEnd: number, binStart: number): void {
     const end = Math.min(binEnd, this.bins);
-    const begin = Math.max(0, Math.min(binStart, end));
-    // The second view is taken before the first is used: segmentAt may reuse its copy buffer.
-    const segA = this.segmentAt(a, offset);
-    const segB = b instanceof Float64Array ? this.segmentAt(b, offset) : this.copySegment(b, offset);
-    this.dft.forwardPair(segA, segB, this.spectrum, this.pairSpectrum, Math.min(end + 1, this.bins), Math.max(0, begin - 1));
+    this.forwardPairForTaps(a, b, offset, Math.max(0, Math.min(binStart, end)), end);
     this.bandSums(this.spectrum, bands, power, c);
     this.bandSums(this.pairSpectrum, bands, power, c + 1);
+  }
+
+  /**
+   * The DFT of one segment into `spectrum`, for outputs [begin, end): the Hann window's taps
+   * read one bin more on each side, so those are asked of the DFT too.
+   */
+  private forwardForTaps(segment: ArrayLike<number>, begin: number, end: number): void {
+    this.dft.forward(segment, this.spectrum, Math.min(end + 1, this.bins), Math.max(0, begin - 1));
+  }
+
+  /** forwardForTaps for the segments of `a` and `b` at `at` through one complex transform, into `spectrum` and `pairSpectrum`. */
+  private forwardPairForTaps(a: ArrayLike<number>, b: ArrayLike<number>, at: number, begin: number, end: number): void {
+    // The second view is taken before the first is used: segmentAt may reuse its copy buffer.
+    const segA = this.segmentAt(a, at);
+    const segB = b instanceof Float64Array ? this.segmentAt(b, at) : this.copySegment(b, at);
+    this.dft.forwardPair(segA, segB, this.spectrum, this.pairSpectrum, Math.min(end + 1, this.bins), Math.max(0, begin - 1));
   }
 
   /** power[b][c] from one segment's raw spectrum: detrend, Hann taps, density scaling and the band sum, in psdInto's order. */
   private bandSums(spec: Float64Array, bands: readonly { first: number; end: number }[], power: readonly Float64Array[], c: number): void {
     spec[0] = 0; // detrend: (x - mean) has no DC
     spec[1] = 0;
-    const norm = this.scale / 1;
+    // psdInto's normalise with one segment: scale / 1 is scale, and its 0 + y2 is y2 (y2 >= 0).
+    const norm = this.scale;
     const nyquistBin = this.segment % 2 === 0 ? this.bins - 1 : -1;
     const lastBin = this.bins - 1;
     for (let b = 0; b < bands.length; b++) {
@@ -140,7 +149,7 @@ export class WelchPsd {
           y2 = this.threeTap(spec[2 * k], spec[2 * k + 1], spec[2 * k - 2], spec[2 * k - 1], spec[2 * m], -spec[2 * m + 1]);
         }
         const doubled = k !== 0 && k !== nyquistBin ? 2 : 1;
-        sum += (0 + y2) * (norm * doubled);
+        sum += y2 * (norm * doubled);
       }
       power[b][c] = sum * this.df_Hz;
     }
@@ -162,19 +171,12 @@ export class WelchPsd {
     if (count === 0) throw new Error(`Welch needs at least ${this.segment} samples, got ${length}`);
     const end = Math.min(binEnd, this.bins);
     const begin = Math.max(0, Math.min(binStart, end));
-    const dftEnd = Math.min(end + 1, this.bins);
-    const dftStart = Math.max(0, begin - 1);
     outA.fill(0, 0, end);
     outB.fill(0, 0, end);
-    const specB = this.pairSpectrum;
     for (let s = 0; s < count; s++) {
-      const at = offset + s * this.step;
-      // The second view is taken before the first is used: segmentAt may reuse its copy buffer.
-      const segA = this.segmentAt(a, at);
-      const segB = b instanceof Float64Array ? this.segmentAt(b, at) : this.copySegment(b, at);
-      this.dft.forwardPair(segA, segB, this.spectrum, specB, dftEnd, dftStart);
+      this.forwardPairForTaps(a, b, offset + s * this.step, begin, end);
       this.accumulate(this.spectrum, outA, begin, end);
-      this.accumulate(specB, outB, begin, end);
+      this.accumulate(this.pairSpectrum, outB, begin, end);
     }
     this.normalise(outA, end, count);
     this.normalise(outB, end, count);

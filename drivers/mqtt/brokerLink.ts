@@ -30,7 +30,7 @@ export function brokerLink(broker: Aedes): TelemetryLinkFactory {
       },
       subscribe: (topic) => {
         const deliver = (packet: AedesPublishPacket, callback: () => void): void => {
-          const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : Buffer.from(packet.payload);
+          const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
           // Live delivery, as a broker does it to an established subscription (MQTT 3.1.1,
           // 3.3.1.3: RETAIN 0): this broker starts empty with the session, so nothing old can
           // be replayed here, and a command behaves as it would over mosquitto.

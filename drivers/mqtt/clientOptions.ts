@@ -12,11 +12,6 @@ export const MAX_INCOMING_PACKET_BYTES = 64 * 1024;
 
 export const FIRST_RECONNECT_MS = 500;
 
-/**
- * The connection options shared by the telemetry client and the start-up probe: identity,
- * credentials (password from the environment variable the config names), TLS files. A
- * missing variable or an unreadable PEM is an InputError naming the config key.
- */
 /** The broker password, from the environment variable `telemetry.mqtt.passwordEnv` names (never from the file). */
 export function mqttPassword(config: TelemetryConfig): string | undefined {
   const name = config.mqtt.passwordEnv;
@@ -26,7 +21,8 @@ export function mqttPassword(config: TelemetryConfig): string | undefined {
   return password;
 }
 
-export function mqttClientOptions(config: TelemetryConfig, clientId: string): IClientOptions {
+/** The TLS files the config names (`telemetry.mqtt.ca`, `cert`, `key`), read; an unreadable one is an InputError naming its key. */
+export function mqttTlsFiles(config: TelemetryConfig): { ca?: Buffer; cert?: Buffer; key?: Buffer } {
   const m = config.mqtt;
   const readPem = (what: string, path: string | undefined): Buffer | undefined => {
     if (path === undefined) return undefined;
@@ -36,6 +32,16 @@ export function mqttClientOptions(config: TelemetryConfig, clientId: string): IC
       throw new InputError(`telemetry.mqtt.${what}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
     }
   };
+  return { ca: readPem('ca', m.ca), cert: readPem('cert', m.cert), key: readPem('key', m.key) };
+}
+
+/**
+ * The connection options shared by the telemetry client and the start-up probe: identity,
+ * credentials (password from the environment variable the config names), TLS files. A
+ * missing variable or an unreadable PEM is an InputError naming the config key.
+ */
+export function mqttClientOptions(config: TelemetryConfig, clientId: string): IClientOptions {
+  const m = config.mqtt;
   return {
     clientId,
     username: m.username,
@@ -48,9 +54,7 @@ export function mqttClientOptions(config: TelemetryConfig, clientId: string): IC
     // Our own bounded queue holds what waits; MQTT.js must not queue anything offline.
     queueQoSZero: false,
     resubscribe: true,
-    ca: readPem('ca', m.ca),
-    cert: readPem('cert', m.cert),
-    key: readPem('key', m.key),
+    ...mqttTlsFiles(config),
     rejectUnauthorized: true,
     ...(m.protocolVersion === 5 ? { properties: { maximumPacketSize: MAX_INCOMING_PACKET_BYTES } } : {}),
   };
