@@ -48,6 +48,8 @@ export interface RealTimeRow {
   readonly fs_Hz: number;
   /** signals.threads of the job (1 if the row does not say). */
   readonly threads: number;
+  /** signals.band_power_method as the job resolved it ('transform' if the row does not say). */
+  readonly band_power_method: string;
 }
 
 /** y = fixed + perChannelHz * (channels x fs_Hz), fitted over the rows. */
@@ -119,7 +121,7 @@ function rowsFrom(text: string, where: string): RealTimeRow[] {
     const r = value as Record<string, unknown>;
     if (typeof r.job !== 'string' || typeof r.core_fraction !== 'number' || typeof r.p99_ms !== 'number') return; // not a real-time job
     if (typeof r.channels !== 'number' || typeof r.fs_Hz !== 'number') throw new Error(`${where}:${i + 1}: job "${r.job}" has core_fraction but no "channels" and "fs_Hz"`);
-    rows.push({ job: r.job, p99_ms: r.p99_ms, core_fraction: r.core_fraction, channels: r.channels, fs_Hz: r.fs_Hz, threads: typeof r.threads === 'number' ? r.threads : 1 });
+    rows.push({ job: r.job, p99_ms: r.p99_ms, core_fraction: r.core_fraction, channels: r.channels, fs_Hz: r.fs_Hz, threads: typeof r.threads === 'number' ? r.threads : 1, band_power_method: typeof r.band_power_method === 'string' ? r.band_power_method : 'transform' });
   });
   return rows;
 }
@@ -128,8 +130,9 @@ function main(): void {
   const file = process.argv[2];
   const where = file ?? 'stdin';
   const all = rowsFrom(readFileSync(file ?? 0, 'utf8'), where);
-  // The model is one thread's; jobs on several threads are shown beside it as a speed-up.
-  const rows = all.filter((r) => r.threads === 1);
+  // The model is one thread's transform, the method every plan can run (partial sums serve only
+  // some plans); jobs on several threads or by partial sums are shown beside it as a speed-up.
+  const rows = all.filter((r) => r.threads === 1 && r.band_power_method === 'transform');
   if (rows.length === 0) {
     process.stderr.write(`piBudget: no real-time rows (with "core_fraction" and "p99_ms") in ${where}; run: npm run -s bench -- --json --only latency | node build/bench/piBudget.js\n`);
     process.exit(2);
@@ -149,6 +152,14 @@ function main(): void {
     `| ---: |${' ---: |'.repeat(SAMPLE_RATES_HZ.length)}`,
     `| ${both(slow.channel_Hz, fast.channel_Hz)} (${slow.limitedBy} / ${fast.limitedBy}) | ${slow.channelsAt.map((c, k) => both(c.channels, fast.channelsAt[k].channels)).join(' | ')} |`,
   ];
+  for (const sums of all.filter((r) => r.band_power_method === 'partial-sums')) {
+    const twin = all.find((r) => r.job === `${sums.job}-transform`);
+    if (twin === undefined) continue;
+    lines.push(
+      '',
+      `${sums.job}: p99 ${sums.p99_ms} ms by partial sums against ${twin.p99_ms} ms by a transform (${sig(twin.p99_ms / sums.p99_ms)}x sooner; core ${sums.core_fraction} against ${twin.core_fraction}). The budget above is the transform's, which every plan can run.`,
+    );
+  }
   for (const threaded of all.filter((r) => r.threads > 1)) {
     // Its one-thread job is the longest job name it starts with (…-w1000-threads2 -> …-w1000).
     const single = rows

@@ -8,6 +8,7 @@ import type { AdcCounters } from '../controller/sampleSource.js';
 import { SafetyGovernor } from '../controller/safetyGovernor.js';
 import { ClosedLoopSession, type SessionOptions, type SessionStep } from '../controller/session.js';
 import { signalPathOptions } from '../controller/signalPathOptions.js';
+import { type FeatureExtractorOptions, resolveBandPowerMethod } from '../signals/featureExtractor.js';
 import { levelFor } from '../drivers/gpio/safeLevel.js';
 import { EstopInput } from '../drivers/gpio/estopInput.js';
 import { InputError } from '../drivers/inputError.js';
@@ -123,23 +124,26 @@ async function compose(config: Config, o: SessionOverrides, hooks: SessionHooks,
     throw new InputError(`${source.describe}: ${source.channels.length} channels, more than the ${PLAUSIBLE.channels.max} a session takes; pick some with --channels`);
   }
   const threads = config.signals.threads;
-  const channelPairs = Math.ceil(source.channels.length / 2);
-  if (threads > channelPairs) {
-    // Channels are shared out in pairs (odd windows transform two at once): more threads than pairs would idle.
-    o.onNotice?.(`signals.threads is ${threads}, but ${source.channels.length} channel(s) make ${channelPairs} pair(s): ${channelPairs} thread(s) will be used`);
-  } else if (threads > availableParallelism()) {
-    o.onNotice?.(`signals.threads is ${threads}, more than the ${availableParallelism()} core(s) here: the threads will take turns, and decisions come later, not sooner`);
-  }
-  let signalPath;
+  let signalPath: FeatureExtractorOptions;
   try {
     signalPath = {
       ...signalPathOptions(config.signals, source.channels, source.fs_Hz),
       startIndex: source.startIndex ?? 0,
-      bandPowerRunner: threads > 1 ? bandPowerThreads(threads) : undefined,
+      bandPowerRunner: threads > 1 ? bandPowerThreads(threads) : undefined, // not called when partial sums are resolved
     };
   } catch (error) {
     // The config's signal path does not fit this source (a filter above its Nyquist frequency, a channel it lacks).
     throw new InputError(`signals: ${(error as Error).message} (the source: ${source.describe}, ${source.channels.length} channel(s) at ${source.fs_Hz} Hz)`);
+  }
+  const channelPairs = Math.ceil(source.channels.length / 2);
+  if (threads > 1 && resolveBandPowerMethod(signalPath) === 'partial-sums') {
+    // Partial sums leave little for the window's end and run where the samples arrive: no threads to share it.
+    o.onNotice?.(`signals.threads is ${threads}, but band power is made by partial sums (signals.band_power_method ${config.signals.band_power_method}), which run on one thread: the workers are not started`);
+  } else if (threads > channelPairs) {
+    // Channels are shared out in pairs (odd windows transform two at once): more threads than pairs would idle.
+    o.onNotice?.(`signals.threads is ${threads}, but ${source.channels.length} channel(s) make ${channelPairs} pair(s): ${channelPairs} thread(s) will be used`);
+  } else if (threads > availableParallelism()) {
+    o.onNotice?.(`signals.threads is ${threads}, more than the ${availableParallelism()} core(s) here: the threads will take turns, and decisions come later, not sooner`);
   }
   const policy = createPolicy(config.policy);
   const governor = new SafetyGovernor(config.limits);

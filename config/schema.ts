@@ -132,10 +132,19 @@ export const signalsSchema = z
       .describe(
         'Threads that share the channels\' band power: this one and threads - 1 workers. The frames are bit-identical for any value, only sooner on a multi-core machine (a Pi 4 or 5 has 4 cores; docs/raspberry-pi.md).',
       ),
+    band_power_method: z
+      .enum(['auto', 'transform', 'partial-sums'])
+      .default('auto')
+      .describe(
+        'How each window\'s spectrum is made. transform: a DFT of the window at its end (shared by signals.threads). partial-sums: the DFT\'s sums built as samples arrive, so little is left at the window\'s end (one segment per window only; one thread). auto: partial sums where they cut the work at a window\'s end by half or more for at most 1.5x the CPU (docs/design.md, Speed). They agree to about 1e-13, not bit for bit.',
+      ),
   })
   .superRefine((s, ctx) => {
     if (s.segment_samples !== undefined && s.segment_samples > s.window_samples) {
       ctx.addIssue({ code: 'custom', path: ['segment_samples'], message: `must be <= window_samples (${s.window_samples})` });
+    }
+    if (s.band_power_method === 'partial-sums' && s.segment_samples !== undefined && s.segment_samples !== s.window_samples) {
+      ctx.addIssue({ code: 'custom', path: ['band_power_method'], message: `partial-sums needs one Welch segment per window: segment_samples (${s.segment_samples}) must equal window_samples (${s.window_samples}) or be left out` });
     }
     if (Object.keys(s.bands).length === 0) ctx.addIssue({ code: 'custom', path: ['bands'], message: 'needs at least one band' });
     s.biomarker?.terms.forEach((term, i) => {

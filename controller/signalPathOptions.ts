@@ -42,5 +42,6 @@ export function signalPathOptions(signals: SignalsConfig, channels: readonly str
     bands,
     filter: designFilterChain(signals.filters, fs_Hz),
     biomarker,
+    bandPowerMethod: signals.band_power_method,
   };
 }

@@ -13,6 +13,8 @@ export interface BandPowerRunner {
   readonly power: readonly Float64Array[];
   /** Band power of every channel for the windows starting at ring position `start`. Throws if it cannot (a worker gone). */
   compute(start: number): void;
+  /** Samples [index, index + length) were just written to every ring (runners that work as samples arrive). */
+  ingested?(index: number, length: number): void;
   /** Releases what the runner holds (threads). Idempotent. */
   close(): void;
 }

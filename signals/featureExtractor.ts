@@ -1,6 +1,7 @@
 import type { Band } from './band.js';
 import { type BandPowerRunner, type BandPowerRunnerFactory, inThreadBandPower } from './bandPowerRunner.js';
 import { Biomarker, type BiomarkerSpec } from './biomarker.js';
+import { PartialSumBandPower, partialSumsPay } from './partialSumBandPower.js';
 import { type SampleBlock, assertValidBlock, blockLength } from './sampleBlock.js';
 import type { SosCoefficients } from './sos.js';
 import { SosFilterBank } from './sosFilter.js';
@@ -29,6 +30,26 @@ export interface FeatureExtractorOptions {
    * gives bit-identical frames (ChannelBandPower), only sooner on a multi-core machine.
    */
   readonly bandPowerRunner?: BandPowerRunnerFactory;
+  /**
+   * How each window's spectrum is made (default 'auto': whichever costs less for this plan,
+   * see bandPowerMethod). 'partial-sums' needs segment = window; it runs on this thread
+   * and does not use bandPowerRunner.
+   */
+  readonly bandPowerMethod?: BandPowerMethod;
+}
+
+/**
+ * 'transform': a DFT of each window at its end (ChannelBandPower, on any runner).
+ * 'partial-sums': the DFT's sum built up sample by sample as they arrive (PartialSumBandPower).
+ * They agree to rounding, not bit for bit, so one is chosen per plan and kept.
+ */
+export type BandPowerMethod = 'auto' | 'transform' | 'partial-sums';
+
+/** The method 'auto' resolves to for a plan: partial sums where they cost less. */
+export function resolveBandPowerMethod(o: Pick<FeatureExtractorOptions, 'fs_Hz' | 'channels' | 'window' | 'hop' | 'segment' | 'bands' | 'bandPowerMethod'>): 'transform' | 'partial-sums' {
+  const asked = o.bandPowerMethod ?? 'auto';
+  if (asked !== 'auto') return asked;
+  return partialSumsPay({ fs_Hz: o.fs_Hz, channels: o.channels.length, window: o.window, segment: o.segment, hop: o.hop, bands: o.bands }) ? 'partial-sums' : 'transform';
 }
 
 /** docs/design.md FeatureFrame. */
@@ -65,6 +86,8 @@ const MAX_CHUNK = 4096;
  */
 export class FeatureExtractor {
   readonly options: FeatureExtractorOptions;
+  /** The method this plan runs ('auto' resolved). */
+  readonly bandPowerMethod: 'transform' | 'partial-sums';
   private readonly channelCount: number;
   private readonly filter: SosFilterBank | null;
   /** Holds the window rings and the [band][channel] power, reused for every frame before it is copied out. */
@@ -100,8 +123,10 @@ export class FeatureExtractor {
     this.nextIndex = startIndex;
     this.nextEnd = window;
     while (this.nextEnd < startIndex + window) this.nextEnd += hop;
+    this.bandPowerMethod = resolveBandPowerMethod(options);
+    const spec = { fs_Hz, channels: channels.length, window, segment, bands };
     // Last: a runner may start threads, and nothing after it may throw.
-    this.runner = (options.bandPowerRunner ?? inThreadBandPower)({ fs_Hz, channels: channels.length, window, segment, bands });
+    this.runner = this.bandPowerMethod === 'partial-sums' ? new PartialSumBandPower({ ...spec, hop }) : (options.bandPowerRunner ?? inThreadBandPower)(spec);
     this.ring = this.runner.rings;
   }
 
@@ -128,6 +153,7 @@ export class FeatureExtractor {
     while (offset < n) {
       const chunk = Math.min(n - offset, this.nextEnd - this.nextIndex, this.scratch.length);
       this.ingest(block, offset, chunk);
+      this.runner.ingested?.(this.nextIndex, chunk);
       offset += chunk;
       this.nextIndex += chunk;
       if (this.nextIndex === this.nextEnd) {

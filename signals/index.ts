@@ -11,5 +11,6 @@ export * from './sampleBlock.js';
 export * from './sos.js';
 export * from './sosFilter.js';
 export * from './welch.js';
+export * from './partialSumBandPower.js';
 export * from './complexDft.js';
 export * from './quantizationGrid.js';

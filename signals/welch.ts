@@ -124,8 +124,12 @@ export class WelchPsd {
     this.dft.forwardPair(segA, segB, this.spectrum, this.pairSpectrum, Math.min(end + 1, this.bins), Math.max(0, begin - 1));
   }
 
-  /** power[b][c] from one segment's raw spectrum: detrend, Hann taps, density scaling and the band sum, in psdInto's order. */
-  private bandSums(spec: Float64Array, bands: readonly { first: number; end: number }[], power: readonly Float64Array[], c: number): void {
+  /**
+   * power[b][c] from one segment's raw spectrum (interleaved re, im at each bin's place,
+   * bins first - 1 .. end of every band present): detrend, Hann taps, density scaling and
+   * the band sum, in psdInto's order. Overwrites bins 0's value with the detrended 0.
+   */
+  bandSums(spec: Float64Array, bands: readonly { first: number; end: number }[], power: readonly Float64Array[], c: number): void {
     spec[0] = 0; // detrend: (x - mean) has no DC
     spec[1] = 0;
     // psdInto's normalise with one segment: scale / 1 is scale, and its 0 + y2 is y2 (y2 >= 0).

@@ -4,7 +4,7 @@ implementation). Run from the repository root:  python3 scripts/golden/make_gold
 Needs numpy and scipy (Debian: python3-scipy). Writes test/golden/*.json and *.csv.
 Names given on the command line write only those sets, e.g. `make_golden.py fft` writes
 test/golden/fft.json alone (made with Debian's /usr/bin/python3) and leaves the others as
-they are; every set draws from its own seeded generator except the original four, which
+they are (`make_golden.py windows` writes test/golden/windows.json); every set draws from its own seeded generator except the original four, which
 share one, so the original files do not change when a set is added.
 
 What is computed here is the definition in DESIGN.md (Band power, Filters):
@@ -152,6 +152,29 @@ def fft_welch_cases():
             for fs, n, segment in ((250.0, 500, 125), (250.0, 1000, 250), (1000.0, 3000, 1000), (250.0, 700, 375))]
 
 
+def window_cases():
+    """Band power of every window of a plan (window, hop), each window one Welch segment: what
+    the live path computes at each hop, by a transform or by partial sums. No filters, so the
+    comparison is tight. One signal rides on a 400 uV offset (the detrend must remove it)."""
+    gen = np.random.default_rng(20261123)
+    beta = [('beta', 13, 30)]
+    plans = ((250.0, 125, 25, beta, 0.0), (250.0, 250, 25, [('alpha', 8, 13)] + beta, 400.0),
+             (1000.0, 1000, 100, beta, 0.0), (1000.0, 1000, 20, beta, 0.0),
+             (250.0, 255, 15, beta, 0.0), (1000.0, 1024, 128, beta, 0.0), (250.0, 250, 25, DEFAULT_BANDS, 0.0))
+    cases = []
+    for fs, window, hop, bands, offset in plans:
+        n = window + 20 * hop
+        x = test_signal(n, fs, gen) + offset
+        frames = []
+        for end in range(window, n + 1, hop):
+            _, _, bp = band_power(x[end - window:end], fs, window, bands)
+            frames.append({'index': end, **bp})
+        cases.append({'fs_Hz': fs, 'window': window, 'hop': hop, 'x': x.tolist(),
+                      'bands': [{'name': nm, 'lo_Hz': lo, 'hi_Hz': hi} for nm, lo, hi in bands],
+                      'frames': frames})
+    return cases
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     meta = {'numpy': np.__version__, 'scipy': scipy.__version__, 'python': sys.version.split()[0],
@@ -160,6 +183,8 @@ def main():
     if 'fft' in wanted:
         json.dump({'meta': meta, 'fft': fft_cases(), 'welch': fft_welch_cases()},
                   open(os.path.join(OUT, 'fft.json'), 'w'))
+    if 'windows' in wanted:
+        json.dump({'meta': meta, 'cases': window_cases()}, open(os.path.join(OUT, 'windows.json'), 'w'))
     if 'original' not in wanted:
         print('golden vectors written to', os.path.normpath(OUT))
         return

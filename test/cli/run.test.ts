@@ -84,6 +84,34 @@ describe('neuroloop run (closed loop)', () => {
     expect(unknown.stderr).toMatch(/policy\.maxAmp: unknown key/);
   });
 
+  it('signals.band_power_method: partial sums and the transform make the same decisions on the sim-adbs loop, with biomarkers equal to 1e-9', async () => {
+    const dir = tempDir();
+    const trace = (method: string): Promise<TraceLine[]> =>
+      runCli([...SHORT, '--duration', '30', '--seed', '11', '--speed', 'max', '--trace', join(dir, `${method}.ndjson`), '--set', `signals.band_power_method=${method}`]).then((r) => {
+        expect(r.code, r.stderr).toBe(0);
+        return readTrace(join(dir, `${method}.ndjson`));
+      });
+    const [sums, transform] = await Promise.all([trace('partial-sums'), trace('transform')]);
+    expect(sums).toHaveLength(transform.length);
+    expect(sums.map((l) => l.applied)).toEqual(transform.map((l) => l.applied));
+    expect(new Set(sums.map((l) => l.applied.amplitude_mA)).size).toBeGreaterThan(2); // the loop did act
+    for (let i = 0; i < sums.length; i++) {
+      const a = sums[i].biomarker;
+      const b = transform[i].biomarker;
+      if (a === null || b === null) expect(a).toBe(b);
+      else expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(b)));
+    }
+  });
+
+  it('signals.band_power_method=partial-sums with several Welch segments per window is refused, naming the key', async () => {
+    const r = await runCli([...SHORT, '--duration', '1', '--set', 'signals.segment_samples=64', '--set', 'signals.band_power_method=partial-sums']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/signals\.band_power_method: partial-sums needs one Welch segment per window: segment_samples \(64\) must equal window_samples \(125\)/);
+    const unknown = await runCli([...SHORT, '--duration', '1', '--set', 'signals.band_power_method=fast']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/signals\.band_power_method/);
+  });
+
   it('a stimulating policy without hard limits is refused', async () => {
     const r = await runCli(['run', '--no-mqtt', '--config', 'config/examples/sim-basic.yaml', '--set', 'policy={kind: open-loop, amplitude_mA: 2}', '--duration', '1']);
     expect(r.code).toBe(2);

@@ -122,6 +122,8 @@ describe('band power over worker threads (signals.threads)', () => {
       const result = await runCli([
         'run', '--config', 'bench/soak-64ch-1000Hz.yaml', '--speed', 'max', '--duration', '40', '--no-mqtt', '--trace', trace,
         '--set', `signals.threads=${threads}`, '--set', 'signals.biomarker.baseline_s=5', '--set', 'policy.startupDelay_ms=5000',
+        // The threads share transforms; this plan would otherwise go to partial sums, which run on one thread.
+        '--set', 'signals.band_power_method=transform',
       ]);
       expect(result.code, result.stderr).toBe(0);
       return readFileSync(trace, 'utf8').trimEnd().split('\n');
