@@ -56,7 +56,8 @@ function makeBlocks(job: FftWindowJob): SampleBlock[] {
 }
 
 function runOnce(job: FftWindowJob, blocks: readonly SampleBlock[]): number {
-  const extractor = new FeatureExtractor({ fs_Hz: job.fs_Hz, channels: blocks[0].channels, window: job.window, hop: job.hop, segment: job.window, bands: DEFAULT_BANDS });
+  // The transform, always: these rows are about the FFT's cost by length ('auto' picks it here anyway).
+  const extractor = new FeatureExtractor({ fs_Hz: job.fs_Hz, channels: blocks[0].channels, window: job.window, hop: job.hop, segment: job.window, bands: DEFAULT_BANDS, bandPowerMethod: 'transform' });
   let frames = 0;
   const onFrame = (): void => {
     frames++;

@@ -154,8 +154,8 @@ if (!json) {
         latencies.map((r) => `| ${r.job} | ${r.p50_ms} | ${r.p99_ms} | ${r.max_ms} | ${r.decisions} | ${r.loop_lag_p50_ms} / ${r.loop_lag_p99_ms} / ${r.loop_lag_max_ms} | ${r.core_fraction} |`),
       ),
       ...table(
-        '| job | threads | samples/s | speed-up vs 1 thread |',
-        threadRows.map((r) => `| ${r.job} | ${r.threads} | ${r.samples_per_s.toLocaleString('en-US')} | ${r.speedup} |`),
+        '| job | band power | threads | samples/s | speed-up vs 1 thread, transform |',
+        threadRows.map((r) => `| ${r.job} | ${r.band_power_method} | ${r.threads} | ${r.samples_per_s.toLocaleString('en-US')} | ${r.speedup} |`),
       ),
       ...table(
         '| job | x real time | source per sample (us) | of which emulated chips (us) | driver (us, upper bound) | conversions per sample |',

@@ -1,7 +1,8 @@
 /**
  * Band power shared over threads (signals.threads, issue 11 point 2): the w1000 latency
  * job's signal path (64 channels at 1 kHz, window 1000, hop 100, beta, high-pass and notch)
- * run as fast as it goes on 1, 2, ... threads, up to the cores this machine has. This is the
+ * run as fast as it goes by a transform on 1, 2, ... threads, up to the cores this machine
+ * has, and by partial sums on one (what signals.band_power_method auto picks for it). This is the
  * speed-up a replay at --speed max sees, and what a Pi's four cores offer a live session;
  * the latency rows show what a session paced in real time gets on this machine.
  */
@@ -14,8 +15,10 @@ import { hopBlocks, makeSignal } from './bandPowerJobs.js';
 export interface ThreadsResult {
   job: string;
   threads: number;
+  /** The transform on 1..N threads, and partial sums (one thread) for comparison. */
+  band_power_method: 'transform' | 'partial-sums';
   samples_per_s: number;
-  /** samples_per_s over the one-thread run's, measured alternately in the same run. */
+  /** samples_per_s over the one-thread transform's, measured alternately in the same run. */
   speedup: number;
   frames: number;
 }
@@ -33,10 +36,14 @@ export function runThreadsJobs(): ThreadsResult[] {
   // Blocks of 20 samples (20 ms), as the latency jobs' source delivers them.
   const blocks = hopBlocks(signal, FS_HZ, 20);
   const names = blocks[0].channels;
-  const counts = Array.from({ length: Math.max(2, availableParallelism()) }, (_, i) => i + 1);
-  const best = new Map<number, { samples_per_s: number; frames: number }>();
+  const variants: { threads: number; method: 'transform' | 'partial-sums' }[] = [
+    ...Array.from({ length: Math.max(2, availableParallelism()) }, (_, i) => ({ threads: i + 1, method: 'transform' as const })),
+    { threads: 1, method: 'partial-sums' },
+  ];
+  const best = new Map<(typeof variants)[number], { samples_per_s: number; frames: number }>();
   for (let round = 0; round < ROUNDS; round++) {
-    for (const threads of counts) {
+    for (const variant of variants) {
+      const threads = variant.threads;
       const extractor = new FeatureExtractor({
         fs_Hz: FS_HZ,
         channels: names,
@@ -46,6 +53,7 @@ export function runThreadsJobs(): ThreadsResult[] {
         bands: [{ name: 'beta', lo_Hz: 13, hi_Hz: 30 }],
         filter: designFilterChain([{ type: 'highpass', order: 2, cutoff_Hz: 1 }, { type: 'notch', freq_Hz: 50, Q: 30 }], FS_HZ),
         bandPowerRunner: threads > 1 ? bandPowerThreads(threads) : undefined,
+        bandPowerMethod: variant.method,
       });
       let frames = 0;
       const count = (): void => {
@@ -59,13 +67,20 @@ export function runThreadsJobs(): ThreadsResult[] {
       const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
       extractor.close();
       const samples_per_s = Math.round(((blocks.length - warmUp) * 20) / seconds);
-      const previous = best.get(threads);
-      if (previous === undefined || samples_per_s > previous.samples_per_s) best.set(threads, { samples_per_s, frames });
+      const previous = best.get(variant);
+      if (previous === undefined || samples_per_s > previous.samples_per_s) best.set(variant, { samples_per_s, frames });
     }
   }
-  const single = best.get(1)?.samples_per_s ?? Number.NaN;
-  return counts.map((threads) => {
-    const b = best.get(threads) ?? { samples_per_s: Number.NaN, frames: 0 };
-    return { job: `bandpower-threads-64ch-1000Hz-w1000`, threads, samples_per_s: b.samples_per_s, speedup: Math.round((b.samples_per_s / single) * 100) / 100, frames: b.frames };
+  const single = best.get(variants[0])?.samples_per_s ?? Number.NaN;
+  return variants.map((variant) => {
+    const b = best.get(variant) ?? { samples_per_s: Number.NaN, frames: 0 };
+    return {
+      job: `bandpower-threads-64ch-1000Hz-w1000`,
+      threads: variant.threads,
+      band_power_method: variant.method,
+      samples_per_s: b.samples_per_s,
+      speedup: Math.round((b.samples_per_s / single) * 100) / 100,
+      frames: b.frames,
+    };
   });
 }

@@ -138,9 +138,15 @@ describe('band power over worker threads (signals.threads)', () => {
   });
 
   it('more threads than channel pairs: a notice says how many are used, and the session runs', async () => {
-    const result = await runCli(['run', '--config', 'config/examples/sim-adbs.yaml', '--duration', '2', '--speed', 'max', '--no-mqtt', '--set', 'signals.threads=4']);
+    const result = await runCli(['run', '--config', 'config/examples/sim-adbs.yaml', '--duration', '2', '--speed', 'max', '--no-mqtt', '--set', 'signals.threads=4', '--set', 'signals.band_power_method=transform']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/signals\.threads is 4, but 2 channel\(s\) make 1 pair\(s\): 1 thread\(s\) will be used/);
+  });
+
+  it('threads with band power by partial sums (auto, on sim-adbs): a notice says the workers are not started, and the session runs', async () => {
+    const result = await runCli(['run', '--config', 'config/examples/sim-adbs.yaml', '--duration', '2', '--speed', 'max', '--no-mqtt', '--set', 'signals.threads=2']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/signals\.threads is 2, but band power is made by partial sums \(signals\.band_power_method auto\), which run on one thread: the workers are not started/);
   });
 
   it('a bad signals.threads never starts a session: exit 2 naming the key', async () => {
