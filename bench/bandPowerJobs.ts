@@ -25,7 +25,7 @@ export const BAND_POWER_JOBS: readonly BandPowerJob[] = [
 ];
 
 /** Timed runs per side; the fastest counts. */
-const RUNS = 3;
+const RUNS = 7;
 
 export interface BandPowerResult {
   job: string;
@@ -129,16 +129,19 @@ export async function runBandPowerJob(job: BandPowerJob): Promise<BandPowerResul
   const warmUp = Math.floor(n / 10);
   runOurs(job, hopBlocks(signal.map((x) => x.subarray(0, warmUp)), job.fs_Hz, job.hop));
   await runPeer(job, samples.slice(0, warmUp));
-  // Best of three timed runs each: on a shared machine the fastest run is the one least
-  // disturbed by other work, for both sides alike.
-  const best = async <T>(work: () => Promise<T> | T) => {
-    const runs = [];
-    for (let i = 0; i < RUNS; i++) runs.push(await countingGc(work));
-    return runs.reduce((a, b) => (b.seconds < a.seconds ? b : a));
-  };
+  // Best of RUNS timed runs each, ours and the peer's alternating: on a shared machine the
+  // fastest run is the one least disturbed by other work, for both sides alike. Ours take
+  // tens of milliseconds, so a few runs are not enough to find an undisturbed one.
   const blocks = hopBlocks(signal, job.fs_Hz, job.hop);
-  const ours = await best(() => runOurs(job, blocks));
-  const peer = await best(() => runPeer(job, samples));
+  type Timed<T> = Awaited<ReturnType<typeof countingGc<T>>>;
+  const faster = <T>(a: Timed<T> | null, b: Timed<T>): Timed<T> => (a === null || b.seconds < a.seconds ? b : a);
+  let ours: Timed<number> | null = null;
+  let peer: Timed<number> | null = null;
+  for (let i = 0; i < RUNS; i++) {
+    ours = faster(ours, await countingGc(() => runOurs(job, blocks)));
+    peer = faster(peer, await countingGc(() => runPeer(job, samples)));
+  }
+  if (ours === null || peer === null) throw new Error('bench: no timed run');
   const samplesPerSecond = n / ours.seconds;
   const peerSamplesPerSecond = n / peer.seconds;
   const numpy = runNumpy(job);

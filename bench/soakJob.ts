@@ -100,7 +100,7 @@ export function slope(x: readonly number[], y: readonly number[]): number {
 }
 
 /** The node flags neuroloop is launched with where memory counts (deploy/neuroloop.service, npm start). */
-export const NODE_FLAGS = ['--max-semi-space-size=4'] as const;
+export const NODE_FLAGS = ['--max-semi-space-size=4', '--max-old-space-size=128'] as const;
 /** The environment deploy/neuroloop.service and npm start add. */
 export const DEPLOYED_ENV = { MALLOC_ARENA_MAX: '2' } as const;
 

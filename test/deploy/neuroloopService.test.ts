@@ -61,7 +61,7 @@ describe('deploy/neuroloop.service', () => {
     expect(one(unit, 'Service', 'ExecStart')).toBe(`${NEUROLOOP_BIN} run --config /etc/neuroloop/rig.yaml`);
     expect(one(unit, 'Service', 'User')).toBe('neuroloop');
     // The young generation capped and two malloc arenas, as the memory bench runs it.
-    expect(unit.get('Service')?.get('Environment')).toEqual(['NODE_OPTIONS=--max-semi-space-size=4', 'MALLOC_ARENA_MAX=2']);
+    expect(unit.get('Service')?.get('Environment')).toEqual(['"NODE_OPTIONS=--max-semi-space-size=4 --max-old-space-size=128"', 'MALLOC_ARENA_MAX=2']);
     expect(one(unit, 'Service', 'SupplementaryGroups')?.split(/\s+/).sort()).toEqual(['gpio', 'i2c']);
   });
 
