@@ -143,6 +143,7 @@ function main(): void {
   const fast = piBudget(core, p99, PI4_SLOWDOWN_OPTIMISTIC);
   const both = (a: number, b: number): string => `${a.toLocaleString('en-US')} (${b.toLocaleString('en-US')})`;
   const sig = (v: number): string => v.toPrecision(3);
+  const speedUp = (ratio: number): string => (ratio >= 1 ? `${sig(ratio)}x faster` : `${sig(1 / ratio)}x slower`);
   const lines = [
     `From ${rows.map((r) => `${r.job} (core ${r.core_fraction}, p99 ${r.p99_ms} ms)`).join(', ')}:`,
     `  core fraction here = ${sig(core.fixed)} + ${sig(core.perChannelHz * 1000)} per 1000 channel-Hz; p99 here = ${sig(p99.fixed)} ms + ${sig(p99.perChannelHz * 1000)} ms per 1000 channel-Hz.`,
@@ -168,7 +169,7 @@ function main(): void {
     if (single === undefined) continue;
     lines.push(
       '',
-      `${threaded.job}: p99 ${threaded.p99_ms} ms on ${threaded.threads} threads against ${single.p99_ms} ms on one (${sig(single.p99_ms / threaded.p99_ms)}x faster on this machine; the budget above is one thread's).`,
+      `${threaded.job}: p99 ${threaded.p99_ms} ms on ${threaded.threads} threads against ${single.p99_ms} ms on one (${speedUp(single.p99_ms / threaded.p99_ms)} on this machine; the budget above is one thread's).`,
     );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
