@@ -23,6 +23,28 @@ export const fallbackSchema = z.discriminatedUnion('mode', [
   }),
 ]);
 
+/**
+ * limits.pulses: what a pulse stimulator (TMS, a TTL-triggered device, auditory clicks) may
+ * fire (docs/design.md, Modalities; controller/pulseGovernor.ts). Every field is required:
+ * a pulse limit is never a default. Without this section no pulse is fired. iTBS (Huang et
+ * al. 2005): triplets at 50 Hz (20 ms) every 200 ms, 2 s on and 8 s off, 600 pulses, is
+ * minInterval_ms 20, maxPerTrain 30, maxTrainDuration_ms 2000, minInterTrain_ms 8000,
+ * maxPerSession 600.
+ */
+export const pulseLimitsSchema = z
+  .strictObject({
+    minInterval_ms: z.number().finite().positive().describe('No pulse closer than this to the one before.'),
+    maxPerTrain: z.number().int().positive().describe('Pulses in one train (a run of pulses each less than minInterTrain_ms after the last).'),
+    maxTrainDuration_ms: z.number().finite().min(0).describe("From a train's first pulse to its last."),
+    minInterTrain_ms: z.number().finite().positive().describe('A pulse this long or longer after the last one starts a new train.'),
+    maxPerSession: z.number().int().min(0),
+  })
+  .superRefine((p, ctx) => {
+    if (!(p.minInterTrain_ms >= p.minInterval_ms)) ctx.addIssue({ code: 'custom', path: ['minInterTrain_ms'], message: `must be >= minInterval_ms (${p.minInterval_ms})` });
+  });
+
+export type PulseLimits = z.output<typeof pulseLimitsSchema>;
+
 export const limitsSchema = z
   .strictObject({
     amplitude_mA: z
@@ -46,6 +68,7 @@ export const limitsSchema = z
       })
       .default({})
       .describe('Per-session budget; when spent, stimulation ramps off and latches.'),
+    pulses: pulseLimitsSchema.optional().describe('Pulse modalities (TMS, TTL triggers, clicks); absent: no pulse is ever fired.'),
     lockout: z
       .strictObject({ maxEvents: z.number().int().positive().default(20), window_s: z.number().finite().positive().default(10) })
       .default({ maxEvents: 20, window_s: 10 })

@@ -9,6 +9,23 @@ export interface StimulatorPort {
   apply(params: StimParams, t_s: number): void;
 }
 
+/** One pulse, at the session sample it fires on (docs/design.md, Modalities). */
+export interface Pulse {
+  readonly index: number;
+  /** index / fs_Hz: its data time, in seconds. */
+  readonly t_s: number;
+}
+
+/**
+ * A pulse stimulator (a TMS machine's trigger input, a TTL-gated device, a click): fires
+ * one pulse now. Implemented by a GPIO TTL line (drivers/gpio/ttlPulseStimulator.ts), an
+ * emulated line that records its edges, and a null output for replays. Only the session
+ * calls it, and only with pulses the PulseGovernor fired.
+ */
+export interface PulseStimulatorPort {
+  fire(pulse: Pulse): void;
+}
+
 /** Counters a hardware stimulator keeps (the summary's `driver.stimulator`). */
 export interface StimulatorCounters {
   /** DAC writes that the chip acknowledged. */
