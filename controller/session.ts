@@ -6,7 +6,9 @@ import { clip, type CommandDelivery, CommandProcessor, type CommandRules, MAX_NA
 import type { DriverEvent } from './driverEvent.js';
 import type { GovernorEvent } from './governorEvent.js';
 import type { Policy } from './policies/policy.js';
-import type { StimulatorPort } from './ports.js';
+import type { PulseSchedule } from './policies/pulseSchedule.js';
+import type { PulseStimulatorPort, StimulatorPort } from './ports.js';
+import type { PulseGovernor } from './pulseGovernor.js';
 import type { SafetyGovernor } from './safetyGovernor.js';
 import type { StimParams } from './stimParams.js';
 
@@ -42,7 +44,19 @@ export interface AnnotationEvent {
   readonly duration_s?: number;
 }
 
-export type SessionEvent = GovernorEvent | CommandEvent | SessionMarkEvent | DriverEvent | AnnotationEvent;
+/**
+ * A pulse of a pulse modality (docs/design.md, Modalities), at the session sample it was
+ * asked for: fired through the PulseGovernor to the pulse port, or refused by it (the
+ * reason names the limit).
+ */
+export interface PulseEvent {
+  readonly t_s: number;
+  readonly kind: 'pulse' | 'pulse-refused';
+  readonly index: number;
+  readonly reason: string;
+}
+
+export type SessionEvent = GovernorEvent | CommandEvent | SessionMarkEvent | DriverEvent | AnnotationEvent | PulseEvent;
 
 /** The answer to a command (published on cmd/ack). */
 export interface CommandAck {
@@ -110,6 +124,11 @@ export interface SessionOptions {
   readonly commands?: CommandRules;
   /** Called when a block enters the session (latency measurement, ground truth). */
   readonly onBlock?: (block: SampleBlock) => void;
+  /**
+   * A pulse modality: where its pulses are wanted, the pulse half of the governor (limits
+   * from the config file) and the pulse port. Absent: the session fires no pulses.
+   */
+  readonly pulses?: { readonly schedule: PulseSchedule; readonly governor: PulseGovernor; readonly stimulator: PulseStimulatorPort };
 }
 
 /** Frame reasons that only mean "the biomarker is still warming up": the data is fresh. */
@@ -202,13 +221,14 @@ export class ClosedLoopSession {
     return defer(() => {
       if (!this.started) {
         this.started = true;
-        this.report([{ t_s: this.lastT_s, kind: 'session-start', reason: `session started: ${this.o.policy.kind} policy, ${this.o.signalPath.channels.length} channel(s) at ${this.o.signalPath.fs_Hz} Hz` }]);
+        this.report([{ t_s: this.lastT_s, kind: 'session-start', reason: `session started: ${this.o.policy.kind} policy, ${this.o.signalPath.channels.length} channel(s) at ${this.o.signalPath.fs_Hz} Hz${this.o.pulses ? `; pulses: ${this.o.pulses.schedule.describe}` : ''}` }]);
       }
       return blocks;
     }).pipe(
       tap((block) => {
         this.lastIndex = block.firstIndex + (block.data[0]?.length ?? 0);
         this.o.onBlock?.(block);
+        this.firePulses(this.lastIndex);
       }),
       featureFrames(this.o.signalPath),
       map((frame) => this.decide(frame)),
@@ -327,6 +347,27 @@ export class ClosedLoopSession {
     }
     const step: SessionStep = { index: frame.index, t_s: t, biomarker: frame.biomarker, valid: frame.valid, requested: request, applied: tick.applied, events, bandPower: frame.bandPower };
     return step;
+  }
+
+  /**
+   * The pulses wanted below `end` (the block just arrived holds their samples), each
+   * through the PulseGovernor: fired ones go to the pulse port. An e-stop or any other
+   * latch, and a stop in progress, refuse them. Each is an event in the next step's line.
+   */
+  private firePulses(end: number): void {
+    const p = this.o.pulses;
+    if (p === undefined) return;
+    const fs = this.o.signalPath.fs_Hz;
+    for (const index of p.schedule.dueBefore(end)) {
+      const t_s = index / fs;
+      const decision = p.governor.request(index, this.o.governor.latched !== null || this.stopRequested);
+      if (decision.fired) {
+        p.stimulator.fire({ index, t_s });
+        this.report([{ t_s, kind: 'pulse', index, reason: `pulse ${decision.pulse} (train ${decision.train})` }]);
+      } else {
+        this.report([{ t_s, kind: 'pulse-refused', index, reason: `${decision.reason}: ${decision.detail}` }]);
+      }
+    }
   }
 
   private end(reason: string): void {

@@ -1,0 +1,13 @@
+/**
+ * Where a pulse modality wants its pulses: a pattern (BurstPattern) or, later, a
+ * closed-loop pulse policy (phase-locked triggering). The session asks it, block by block,
+ * for the pulses at sample indices below the block's end, and sends each one through the
+ * PulseGovernor; only fired ones reach the pulse port. Indices are session sample indices,
+ * so a schedule never reads a clock.
+ */
+export interface PulseSchedule {
+  /** What it is, for the session-start event and the summary (e.g. "pattern: iTBS"). */
+  readonly describe: string;
+  /** Pulses wanted at indices below `end` that were not handed out before, in order. */
+  dueBefore(end: number): readonly number[];
+}
