@@ -3,7 +3,12 @@ import type { Observable } from 'rxjs';
 import type { Config } from '../config/schema.js';
 import { createPolicy } from '../controller/policies/createPolicy.js';
 import type { Policy } from '../controller/policies/policy.js';
-import type { StimulatorCounters } from '../controller/ports.js';
+import type { GpioOutputLine } from '../controller/gpio.js';
+import { BurstPattern } from '../controller/policies/burstPattern.js';
+import type { PulseStimulatorPort, StimulatorCounters } from '../controller/ports.js';
+import { PulseGovernor } from '../controller/pulseGovernor.js';
+import { TtlPulseStimulator } from '../drivers/gpio/ttlPulseStimulator.js';
+import { TtlTrigger } from '../drivers/gpio/ttlTrigger.js';
 import type { AdcCounters } from '../controller/sampleSource.js';
 import { SafetyGovernor } from '../controller/safetyGovernor.js';
 import { ClosedLoopSession, type SessionOptions, type SessionStep } from '../controller/session.js';
@@ -90,10 +95,15 @@ async function compose(config: Config, o: SessionOverrides, hooks: SessionHooks,
   hardware.onDriverEvent = (e) => (session ? session.note(e) : early?.(e));
   const gpio = config.gpio;
   // Output lines first, at their safe levels, before any chip is touched.
+  let triggerLine: GpioOutputLine | null = null;
+  let trigger: TtlTrigger | null = null;
   if (gpio.trigger !== undefined) {
     const line = await (await hardware.gpio()).output(gpio.trigger.line, levelFor('inactive', gpio.trigger.activeLevel), 'neuroloop trigger');
+    triggerLine = line;
     hardware.onClose(async () => {
-      await line.set(levelFor('inactive', gpio.trigger?.activeLevel ?? 'high'));
+      // A pulse stimulator on the line ends its pulse in progress and leaves the line inactive.
+      if (trigger !== null) await trigger.close();
+      else await line.set(levelFor('inactive', gpio.trigger?.activeLevel ?? 'high'));
     });
   }
   const opener = SOURCES[config.source.kind] as (s: Config['source'], ctx: Parameters<(typeof SOURCES)['sim']>[1]) => ReturnType<(typeof SOURCES)['sim']>;
@@ -147,7 +157,16 @@ async function compose(config: Config, o: SessionOverrides, hooks: SessionHooks,
   }
   const policy = createPolicy(config.policy);
   const governor = new SafetyGovernor(config.limits);
-  const built = new ClosedLoopSession({ signalPath, policy, governor, stimulator: stim.stimulator, ...hooks });
+  let pulses: SessionOptions['pulses'];
+  if (config.pulses !== undefined) {
+    const { kind: _pattern, ...spec } = config.pulses.schedule;
+    const t = gpio.trigger;
+    if (triggerLine !== null && t !== undefined) trigger = new TtlTrigger({ line: triggerLine, activeLevel: t.activeLevel, pulseWidth_us: t.pulseWidth_us, clock: hardware.clock });
+    // Without a trigger line the pulses are decided and traced, and go nowhere (a simulation, a replay).
+    const port: PulseStimulatorPort = trigger !== null ? new TtlPulseStimulator(trigger) : { fire: () => undefined };
+    pulses = { schedule: new BurstPattern(spec, source.fs_Hz, source.startIndex ?? 0), governor: new PulseGovernor(config.limits.pulses, source.fs_Hz), stimulator: port };
+  }
+  const built = new ClosedLoopSession({ signalPath, policy, governor, stimulator: stim.stimulator, pulses, ...hooks });
   session = built;
 
   let estop: EstopInput | null = null;

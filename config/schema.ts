@@ -167,6 +167,30 @@ export const stimulatorSchema = z
   ])
   .describe('Where the governor\'s output goes.');
 
+/**
+ * pulses: a pulse modality (TMS, a TTL-triggered device, clicks) and where its pulses are
+ * wanted. Each one goes through the governor's pulse limits (limits.pulses, required with
+ * this section) and out on gpio.trigger when it is configured (else it is only traced).
+ */
+export const pulsesSchema = z
+  .strictObject({
+    schedule: z
+      .discriminatedUnion('kind', [
+        z.strictObject({
+          kind: z.literal('pattern').describe('A fixed pattern: bursts of pulses, bursts at a rate, on/off periods (e.g. iTBS, cTBS, single pulses).'),
+          pulsesPerBurst: count(1, 100).default(1),
+          pulseRate_Hz: z.number().finite().min(0).max(1000).default(0).describe('Pulses within a burst (needed when pulsesPerBurst > 1).'),
+          burstRate_Hz: z.number().finite().positive().max(1000).describe('Bursts per second within an on-period.'),
+          on_s: positive('s').describe('On-period: one train of bursts.'),
+          off_s: z.number().finite().min(0).default(0).describe('Pause between trains (0: continuous).'),
+          total: count(1, 1_000_000).describe('Pulses in the session.'),
+          start_s: z.number().finite().min(0).default(0).describe('First pulse, after the session\'s first sample.'),
+        }),
+      ])
+      .describe('Where pulses are wanted.'),
+  })
+  .describe('A pulse modality (docs/design.md, Modalities); needs limits.pulses.');
+
 export const recordingSchema = z
   .strictObject({
     format: z.enum(['bdf', 'edf']).default('bdf').describe('Signal file of a recorded session: bdf (BDF+, 24-bit) or edf (EDF+, 16-bit).'),
@@ -197,6 +221,7 @@ export const configSchema = z
     policy: policySchema.default({ kind: 'off' }),
     limits: limitsSchema.default(() => limitsSchema.parse({})),
     stimulator: stimulatorSchema.default({ kind: 'simulated' }),
+    pulses: pulsesSchema.optional(),
     gpio: gpioSchema.default(() => gpioSchema.parse({})),
     telemetry: telemetrySchema.default(() => telemetrySchema.parse({})),
     recording: recordingSchema.default(() => recordingSchema.parse({})),
@@ -232,6 +257,17 @@ export const configSchema = z
           path: ['telemetry', 'commands', 'tunable', key],
           message: `policy "${cfg.policy.kind}" has no numeric parameter "${key}" (it has: ${numeric.join(', ') || 'none'})`,
         });
+      }
+    }
+    if (cfg.pulses !== undefined) {
+      if (cfg.limits.pulses === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['limits', 'pulses'], message: 'is missing, but the pulses section asks for pulses; set the pulse limits (minInterval_ms, maxPerTrain, maxTrainDuration_ms, minInterTrain_ms, maxPerSession)' });
+      }
+      const s = cfg.pulses.schedule;
+      if (s.pulsesPerBurst > 1 && !(s.pulseRate_Hz > 0)) {
+        ctx.addIssue({ code: 'custom', path: ['pulses', 'schedule', 'pulseRate_Hz'], message: `must be > 0 for ${s.pulsesPerBurst} pulses per burst` });
+      } else if (s.pulsesPerBurst > 1 && (s.pulsesPerBurst - 1) / s.pulseRate_Hz >= 1 / s.burstRate_Hz) {
+        ctx.addIssue({ code: 'custom', path: ['pulses', 'schedule', 'pulseRate_Hz'], message: `${s.pulsesPerBurst} pulses at ${s.pulseRate_Hz} Hz do not fit between bursts at ${s.burstRate_Hz} Hz` });
       }
     }
     const asked = policyMaxAmplitude_mA(cfg.policy);

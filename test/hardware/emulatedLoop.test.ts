@@ -141,4 +141,31 @@ describe('the closed loop on emulated hardware', () => {
       /gpio\.estop: e-stop input GPIO22 reads low \(pressed\) at start/,
     );
   });
+
+  it('pulses on the TTL trigger line: each pulse the governor fires is one 1 ms pulse on the emulated line, traced at its sample', async () => {
+    const raw = readConfigFile(EXAMPLE) as Record<string, Record<string, unknown>>;
+    raw.gpio = { ...raw.gpio, trigger: { line: 23, pulseWidth_us: 1000 } };
+    raw.limits = { ...raw.limits, pulses: { minInterval_ms: 1000, maxPerTrain: 1, maxTrainDuration_ms: 0, minInterTrain_ms: 1500, maxPerSession: 8 } };
+    // Single pulses every 2 s from 5 s, ten asked for: the session cap lets eight through.
+    raw.pulses = { schedule: { kind: 'pattern', pulsesPerBurst: 1, burstRate_Hz: 0.5, on_s: 1000, total: 10, start_s: 5 } };
+    const events: SessionEvent[] = [];
+    const built = await buildSession(parseConfig(raw, EXAMPLE), { configDir: `${REPO}config/examples`, duration_s: 40, speed: 'max' }, { onEvent: (e) => events.push(e) });
+    try {
+      await lastValueFrom(built.steps.pipe(toArray()));
+    } finally {
+      await built.close();
+    }
+    const fired = events.filter((e) => e.kind === 'pulse');
+    const refused = events.filter((e) => e.kind === 'pulse-refused');
+    expect(fired.map((e) => e.t_s)).toEqual([5, 7, 9, 11, 13, 15, 17, 19].map((t) => Math.ceil(t * built.fs_Hz) / built.fs_Hz));
+    expect(refused.map((e) => e.reason.split(':')[0])).toEqual(['session-pulses', 'session-pulses']);
+    const line = built.rig!.gpio.lines.get(23)!;
+    const rising = line.history.filter((c, i) => c.level === 1 && i > 0 && line.history[i - 1].level === 0);
+    expect(rising).toHaveLength(8);
+    for (const edge of rising) expect(line.history).toContainEqual({ t_ms: edge.t_ms + 1, level: 0 });
+    // Data time runs 3 % ahead of the emulated host clock (the ADC's oscillator): about 1.94 s between edges.
+    for (let i = 1; i < rising.length; i++) expect((rising[i].t_ms - rising[i - 1].t_ms) / 2000).toBeCloseTo(1 / 1.03, 1);
+    expect(line.history.at(-1)!.level).toBe(0);
+    expect(line.released).toBe(true);
+  }, 120_000);
 });

@@ -1,0 +1,58 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, tempDir } from '../helpers/cli.js';
+
+const ITBS = 'config/examples/tms-itbs.yaml';
+
+interface TraceLine { index?: number; kind?: string; events?: { kind: string; index?: number; t_s: number; reason: string }[] }
+
+describe('neuroloop run with a pulse modality (config/examples/tms-itbs.yaml)', () => {
+  it('iTBS on the simulated patient: 600 pulses at the pattern samples in the trace and the summary, none refused', async () => {
+    const dir = tempDir();
+    const trace = join(dir, 'itbs.ndjson');
+    const summary = join(dir, 'itbs.json');
+    const r = await runCli(['run', '--config', ITBS, '--no-mqtt', '--speed', 'max', '--duration', '200', '--trace', trace, '--summary', summary]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = readFileSync(trace, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as TraceLine);
+    const events = lines.flatMap((l) => l.events ?? []);
+    const pulses = events.filter((e) => e.kind === 'pulse');
+    const expected: number[] = [];
+    for (let train = 0; train < 20; train++) for (let burst = 0; burst < 10; burst++) for (let p = 0; p < 3; p++) expected.push(5000 + train * 10_000 + burst * 200 + p * 20);
+    expect(pulses.map((e) => e.index)).toEqual(expected);
+    expect(events.some((e) => e.kind === 'pulse-refused')).toBe(false);
+    expect(JSON.parse(readFileSync(summary, 'utf8'))).toMatchObject({ events: { pulse: 600 } });
+  });
+
+  it('a pulses section without limits.pulses never starts: exit 2 naming limits.pulses', async () => {
+    const dir = tempDir();
+    const config = join(dir, 'no-limits.yaml');
+    writeFileSync(config, readFileSync(ITBS, 'utf8').replace(/^limits:\n(?: {2}.*\n)+/m, ''));
+    const r = await runCli(['run', '--config', config, '--no-mqtt', '--speed', 'max', '--duration', '2']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/limits\.pulses: is missing, but the pulses section asks for pulses/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('pulse limits come from the file only, and a pattern that cannot be is refused by name', async () => {
+    const raised = await runCli(['run', '--config', ITBS, '--no-mqtt', '--speed', 'max', '--duration', '2', '--set', 'limits.pulses.maxPerSession=1000']);
+    expect(raised.code).toBe(2);
+    expect(raised.stderr).toMatch(/hard limits come from the config file only/);
+    const crowded = await runCli(['run', '--config', ITBS, '--no-mqtt', '--speed', 'max', '--duration', '2', '--set', 'pulses.schedule.pulseRate_Hz=10']);
+    expect(crowded.code).toBe(2);
+    expect(crowded.stderr).toMatch(/pulses\.schedule\.pulseRate_Hz: 3 pulses at 10 Hz do not fit between bursts at 5 Hz/);
+  });
+
+  it('a pattern asking more than the limits allow: the governor refuses the rest, each refusal traced by name', async () => {
+    const dir = tempDir();
+    const trace = join(dir, 'fast.ndjson');
+    // Bursts every 100 ms instead of 200 ms: 20 per 2 s, 60 pulses in a train whose limit is 30.
+    const r = await runCli(['run', '--config', ITBS, '--no-mqtt', '--speed', 'max', '--duration', '20', '--trace', trace, '--set', 'pulses.schedule.burstRate_Hz=10']);
+    expect(r.code, r.stderr).toBe(0);
+    const events = readFileSync(trace, 'utf8').trimEnd().split('\n').flatMap((l) => (JSON.parse(l) as TraceLine).events ?? []);
+    expect(events.filter((e) => e.kind === 'pulse')).toHaveLength(60); // 30 in each of the two trains that start within 20 s
+    const refused = events.filter((e) => e.kind === 'pulse-refused');
+    expect(refused).toHaveLength(60);
+    expect(new Set(refused.map((e) => e.reason.split(':')[0]))).toEqual(new Set(['train-pulses']));
+  });
+});
