@@ -46,7 +46,7 @@ describe('neuroloop config', () => {
     const r = await runCli(['config', 'schema']);
     expect(r.code).toBe(0);
     const schema = JSON.parse(r.stdout) as { properties: Record<string, unknown> };
-    expect(Object.keys(schema.properties)).toEqual(['rig', 'source', 'signals', 'policy', 'limits', 'stimulator', 'gpio', 'telemetry', 'recording', 'logging']);
+    expect(Object.keys(schema.properties)).toEqual(['rig', 'source', 'signals', 'policy', 'limits', 'stimulator', 'pulses', 'gpio', 'telemetry', 'recording', 'logging']);
   });
 });
 

@@ -1,6 +1,7 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { openEdfAnnotations } from '../../drivers/edf/edfReader.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 
 const ITBS = 'config/examples/tms-itbs.yaml';
@@ -54,5 +55,20 @@ describe('neuroloop run with a pulse modality (config/examples/tms-itbs.yaml)', 
     const refused = events.filter((e) => e.kind === 'pulse-refused');
     expect(refused).toHaveLength(60);
     expect(new Set(refused.map((e) => e.reason.split(':')[0]))).toEqual(new Set(['train-pulses']));
+  });
+
+  it('a recorded session has every pulse as an annotation of its BDF+ at the pulse\'s time', async () => {
+    const dir = tempDir();
+    const r = await runCli(['run', '--config', ITBS, '--no-mqtt', '--speed', 'max', '--duration', '8', '--record', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    const [folder] = readdirSync(dir);
+    const pulses: { onset_s: number; text: string }[] = [];
+    const file = await openEdfAnnotations(join(dir, folder, 'signal.bdf'));
+    for await (const a of file.annotations) if (/pulse: pulse \d+/.test(a.text)) pulses.push(a);
+    // The first on-period (5 to 7 s): 10 triplets, 30 pulses at 5.00, 5.02, 5.04, 5.20, ...
+    expect(pulses).toHaveLength(30);
+    expect(pulses[0].text).toMatch(/pulse: pulse 1 \(train 1\)$/);
+    // Onsets count from the header's start time, which is the session's first sample minus a part second.
+    pulses.forEach((a, n) => expect(a.onset_s - file.dataStart_s).toBeCloseTo(5 + Math.floor(n / 3) * 0.2 + (n % 3) * 0.02, 6));
   });
 });
