@@ -7,7 +7,8 @@ import type { GpioOutputLine } from '../controller/gpio.js';
 import { BurstPattern } from '../controller/policies/burstPattern.js';
 import type { PulseStimulatorPort, StimulatorCounters } from '../controller/ports.js';
 import { PulseGovernor } from '../controller/pulseGovernor.js';
-import { TtlPulseStimulator } from '../drivers/gpio/ttlPulseStimulator.js';
+import { checkPulsePattern } from './pulsePatternCheck.js';
+import { TtlPulseStimulator, type TtlPulseCounters } from '../drivers/gpio/ttlPulseStimulator.js';
 import { TtlTrigger } from '../drivers/gpio/ttlTrigger.js';
 import type { AdcCounters } from '../controller/sampleSource.js';
 import { SafetyGovernor } from '../controller/safetyGovernor.js';
@@ -49,6 +50,8 @@ export interface DriverCounters {
   readonly source: AdcCounters | null;
   readonly stimulator: StimulatorCounters | null;
   readonly estopPresses: number | null;
+  /** The TTL trigger line's pulse counters (gpio.trigger with a pulses section). */
+  readonly pulses: TtlPulseCounters | null;
 }
 
 export interface BuiltSession {
@@ -158,13 +161,35 @@ async function compose(config: Config, o: SessionOverrides, hooks: SessionHooks,
   const policy = createPolicy(config.policy);
   const governor = new SafetyGovernor(config.limits);
   let pulses: SessionOptions['pulses'];
+  let ttlPulses: TtlPulseStimulator | null = null;
   if (config.pulses !== undefined) {
+    checkPulsePattern(config, source.fs_Hz);
     const { kind: _pattern, ...spec } = config.pulses.schedule;
     const t = gpio.trigger;
-    if (triggerLine !== null && t !== undefined) trigger = new TtlTrigger({ line: triggerLine, activeLevel: t.activeLevel, pulseWidth_us: t.pulseWidth_us, clock: hardware.clock });
+    if (triggerLine !== null && t !== undefined) {
+      // A real trigger line fires real pulses: only at the pace the samples were taken, never faster.
+      if (hardware.rig === null && (pacing === 'max' || (o.speedFactor !== undefined && o.speedFactor !== 1))) {
+        throw new InputError(`gpio.trigger: GPIO${t.line} is a real line and would fire pulses at ${pacing === 'max' ? 'the CPU\'s pace (--speed max)' : `${o.speedFactor}x real time`}; run at real time, or without gpio.trigger to trace the pulses only`);
+      }
+      trigger = new TtlTrigger({ line: triggerLine, activeLevel: t.activeLevel, pulseWidth_us: t.pulseWidth_us, clock: hardware.clock });
+      ttlPulses = new TtlPulseStimulator({
+        trigger,
+        clock: hardware.clock,
+        fs_Hz: source.fs_Hz,
+        minInterval_ms: config.limits.pulses?.minInterval_ms ?? Number.POSITIVE_INFINITY,
+        delay_ms: t.delay_ms,
+        onEvent: (reason) => hardware.onDriverEvent({ t_s: session?.end_s ?? 0, kind: 'driver', device: `trigger GPIO${t.line}`, reason }),
+      });
+    }
     // Without a trigger line the pulses are decided and traced, and go nowhere (a simulation, a replay).
-    const port: PulseStimulatorPort = trigger !== null ? new TtlPulseStimulator(trigger) : { fire: () => undefined };
-    pulses = { schedule: new BurstPattern(spec, source.fs_Hz, source.startIndex ?? 0), governor: new PulseGovernor(config.limits.pulses, source.fs_Hz), stimulator: port };
+    const port: PulseStimulatorPort = ttlPulses ?? { fire: () => undefined, halt: () => undefined, resume: () => undefined };
+    // The pattern's time starts at the session's sample 0, so a replay from --from fires where the live run did.
+    const pattern = new BurstPattern(spec, source.fs_Hz, 0);
+    pattern.skipBefore(source.startIndex ?? 0);
+    pulses = { schedule: pattern, governor: new PulseGovernor(config.limits.pulses, source.fs_Hz), stimulator: port };
+    if (o.duration_s !== undefined && spec.start_s >= o.duration_s) {
+      o.onNotice?.(`pulses.schedule.start_s is ${spec.start_s} s, at or after the session's end (${o.duration_s} s): no pulse will fire`);
+    }
   }
   const built = new ClosedLoopSession({ signalPath, policy, governor, stimulator: stim.stimulator, pulses, ...hooks });
   session = built;
@@ -187,7 +212,7 @@ async function compose(config: Config, o: SessionOverrides, hooks: SessionHooks,
     fs_Hz: source.fs_Hz,
     pacing,
     brain,
-    driverCounters: () => ({ source: source.counters?.() ?? null, stimulator: stim.counters?.() ?? null, estopPresses: estopInput?.presses ?? null }),
+    driverCounters: () => ({ source: source.counters?.() ?? null, stimulator: stim.counters?.() ?? null, estopPresses: estopInput?.presses ?? null, pulses: ttlPulses?.counters() ?? null }),
     rig: hardware.rig,
     source,
     close: () => hardware.close(),

@@ -1,6 +1,8 @@
 import { configJsonSchema } from '../config/jsonSchema.js';
 import { loadConfigFile } from '../config/load.js';
+import { sourceNominalFs_Hz } from '../config/schema.js';
 import { InputError } from '../drivers/inputError.js';
+import { checkPulsePattern } from './pulsePatternCheck.js';
 import { CONFIG_HELP } from './helpTexts.js';
 
 export function configCommand(argv: string[]): number {
@@ -17,6 +19,8 @@ export function configCommand(argv: string[]): number {
   if (verb === 'check') {
     if (rest.length !== 1) throw new InputError(`config check: expected one FILE, got ${rest.length} (neuroloop config --help)`);
     const config = loadConfigFile(rest[0]);
+    const fs_Hz = sourceNominalFs_Hz(config.source);
+    if (fs_Hz !== undefined) checkPulsePattern(config, fs_Hz, `${rest[0]}: pulses.schedule`);
     process.stdout.write(`${rest[0]}: ok (rig ${config.rig.id}, source ${config.source.kind}, policy ${config.policy.kind})\n`);
     return 0;
   }

@@ -24,12 +24,14 @@ export function sessionSummary(session: ClosedLoopSession, brain: SyntheticBrain
     longBursts: bursts ? bursts.longBursts : null,
     limitEvents: core.limitEvents,
     events: core.events,
+    // dose.pulses counts the amplitude stimulator's pulses (frequency x on-time); a pulse modality's pulses are under pulses.
     dose: core.dose,
+    pulses: core.pulses,
     latched: core.latched,
     policy: config.policy.kind,
     seed: config.source.kind === 'sim' ? config.source.seed : config.source.kind === 'csv' || config.source.kind === 'edf' ? null : config.source.emulated ? config.source.emulation.seed : null,
     // Hardware sources and stimulators: what their drivers counted (docs/design.md, Hardware).
-    driver: driver === null || (driver.source === null && driver.stimulator === null && driver.estopPresses === null) ? null : driver,
+    driver: driver === null || (driver.source === null && driver.stimulator === null && driver.estopPresses === null && driver.pulses === null) ? null : driver,
     rig: config.rig.id,
   });
 }

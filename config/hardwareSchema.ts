@@ -131,6 +131,13 @@ export const gpioSchema = z
         line: gpioLineSchema,
         activeLevel: activeLevel.default('high'),
         pulseWidth_us: z.number().min(10).max(1_000_000).default(1000).describe('TTL pulse width (a TMS trigger needs >= 10 us; 1 ms is common). 5 V inputs need a level shifter.'),
+        delay_ms: z
+          .number()
+          .finite()
+          .min(0)
+          .max(1000)
+          .default(0)
+          .describe('Each pulse leaves this long after its sample was taken: about one block keeps a pattern\'s spacing exact on the line; 0: as soon as its block arrives. Pulses are never closer than limits.pulses.minInterval_ms on the line.'),
       })
       .optional(),
     estop: z

@@ -181,10 +181,10 @@ export const pulsesSchema = z
           pulsesPerBurst: count(1, 100).default(1),
           pulseRate_Hz: z.number().finite().min(0).max(1000).default(0).describe('Pulses within a burst (needed when pulsesPerBurst > 1).'),
           burstRate_Hz: z.number().finite().positive().max(1000).describe('Bursts per second within an on-period.'),
-          on_s: positive('s').describe('On-period: one train of bursts.'),
-          off_s: z.number().finite().min(0).default(0).describe('Pause between trains (0: continuous).'),
+          on_s: positive('s').max(86_400).describe('On-period: one train of bursts.'),
+          off_s: z.number().finite().min(0).max(86_400).default(0).describe('Pause between trains (0: continuous).'),
           total: count(1, 1_000_000).describe('Pulses in the session.'),
-          start_s: z.number().finite().min(0).default(0).describe('First pulse, after the session\'s first sample.'),
+          start_s: z.number().finite().min(0).max(86_400).default(0).describe('First pulse, after the session\'s first sample.'),
         }),
       ])
       .describe('Where pulses are wanted.'),
@@ -259,9 +259,24 @@ export const configSchema = z
         });
       }
     }
+    // One GPIO line, one job: two claims on a line fail at open (EBUSY) after other lines are already set up.
+    const lines: { path: (string | number)[]; line: number }[] = [];
+    if (cfg.gpio.trigger !== undefined) lines.push({ path: ['gpio', 'trigger', 'line'], line: cfg.gpio.trigger.line });
+    if (cfg.gpio.estop !== undefined) lines.push({ path: ['gpio', 'estop', 'line'], line: cfg.gpio.estop.line });
+    if (cfg.stimulator.kind === 'mcp4725' && cfg.stimulator.enable !== undefined) lines.push({ path: ['stimulator', 'enable', 'line'], line: cfg.stimulator.enable.line });
+    if ((cfg.source.kind === 'ads1115' || cfg.source.kind === 'ads1015') && cfg.source.alertRdyLine !== undefined) lines.push({ path: ['source', 'alertRdyLine'], line: cfg.source.alertRdyLine });
+    for (let i = 1; i < lines.length; i++) {
+      const first = lines.slice(0, i).find((l) => l.line === lines[i].line);
+      if (first !== undefined) ctx.addIssue({ code: 'custom', path: lines[i].path, message: `GPIO${lines[i].line} is already ${first.path.join('.')}; each line can have one job` });
+    }
     if (cfg.pulses !== undefined) {
       if (cfg.limits.pulses === undefined) {
         ctx.addIssue({ code: 'custom', path: ['limits', 'pulses'], message: 'is missing, but the pulses section asks for pulses; set the pulse limits (minInterval_ms, maxPerTrain, maxTrainDuration_ms, minInterTrain_ms, maxPerSession)' });
+      }
+      const trigger = cfg.gpio.trigger;
+      const minInterval_ms = cfg.limits.pulses?.minInterval_ms;
+      if (trigger !== undefined && minInterval_ms !== undefined && trigger.pulseWidth_us / 1000 >= minInterval_ms) {
+        ctx.addIssue({ code: 'custom', path: ['gpio', 'trigger', 'pulseWidth_us'], message: `${trigger.pulseWidth_us} us is not shorter than limits.pulses.minInterval_ms (${minInterval_ms} ms): one pulse would still be high when the next may start` });
       }
       const s = cfg.pulses.schedule;
       if (s.pulsesPerBurst > 1 && !(s.pulseRate_Hz > 0)) {

@@ -14,6 +14,11 @@ export interface Pulse {
   readonly index: number;
   /** index / fs_Hz: its data time, in seconds. */
   readonly t_s: number;
+  /**
+   * Exclusive end index of the block that brought it: a driver that times pulses on the
+   * host clock knows from it how long ago the pulse's sample was taken.
+   */
+  readonly blockEnd: number;
 }
 
 /**
@@ -24,6 +29,10 @@ export interface Pulse {
  */
 export interface PulseStimulatorPort {
   fire(pulse: Pulse): void;
+  /** E-stop, fault, stop or end: nothing waiting is sent, a pulse in progress ends now, nothing fires until `resume`. */
+  halt(reason: string): void;
+  /** After a reset: pulses the governor fires go out again. */
+  resume(): void;
 }
 
 /** Counters a hardware stimulator keeps (the summary's `driver.stimulator`). */

@@ -6,6 +6,8 @@ export type PulseRefusal =
   | 'no-pulse-limits'
   /** An e-stop, lockout, spent dose or fault holds the output off. */
   | 'latched'
+  /** The session is ramping off to its end (a stop, SIGINT): no new pulse starts. */
+  | 'stopping'
   /** At or before the last pulse's sample: pulses go forward in time only. */
   | 'not-after-last'
   | 'min-interval'
@@ -53,12 +55,14 @@ export class PulseGovernor {
 
   /**
    * Decides a pulse at session sample `index` (an integer); `latched` is the amplitude
-   * governor's latch (an e-stop stops pulses too). A fired pulse is counted at once.
+   * governor's latch, true or its name (an e-stop stops pulses too); `stopping`, a stop
+   * in progress. A fired pulse is counted at once.
    */
-  request(index: number, latched: boolean): PulseDecision {
+  request(index: number, latched: boolean | string, stopping = false): PulseDecision {
     const l = this.limits;
     if (l === null) return refuse('no-pulse-limits', 'limits.pulses is not in the config file');
-    if (latched) return refuse('latched', 'stimulation is latched off');
+    if (latched !== false) return refuse('latched', typeof latched === 'string' ? `stimulation is latched off (${latched})` : 'stimulation is latched off');
+    if (stopping) return refuse('stopping', 'the session is stopping');
     if (!Number.isInteger(index) || index < 0) return refuse('not-after-last', `sample index ${index} is not a whole number >= 0`);
     if (index <= this.lastIndex) return refuse('not-after-last', `sample ${index} is not after the last pulse (sample ${this.lastIndex})`);
     const gap_ms = this.ms(index - this.lastIndex);

@@ -110,6 +110,8 @@ export interface SessionSummaryCore {
   limitEvents: number;
   events: Record<string, number>;
   dose: { onTime_s: number; charge_mC: number; pulses: number };
+  /** A pulse modality's pulses: fired through the PulseGovernor, refused (by reason). Null without one. */
+  pulses: { schedule: string; fired: number; refused: number; refusedBy: Record<string, number> } | null;
   latched: string | null;
 }
 
@@ -161,6 +163,13 @@ export class ClosedLoopSession {
   private energy = 0;
   private readonly eventCounts: Record<string, number> = {};
   private pendingEvents: SessionEvent[] = [];
+  /**
+   * Pulse events wait here for the first step whose window ends after their sample, so a
+   * trace line holds the same pulses however the signal was cut into blocks (live blocks,
+   * a replay's 1-s records).
+   */
+  private pendingPulses: PulseEvent[] = [];
+  private readonly pulseRefusals: Record<string, number> = {};
   private readonly commands: CommandProcessor;
 
   constructor(options: SessionOptions) {
@@ -193,6 +202,8 @@ export class ClosedLoopSession {
     } else if (action.type === 'reset') {
       const tick = this.o.governor.reset(this.lastT_s, action.reason);
       this.o.stimulator.apply(tick.applied, this.lastT_s);
+      // Pulses go out again once nothing holds them (docs/design.md, Modalities: a reset resumes the schedule where it is in time).
+      if (this.o.governor.latched === null && !this.stopRequested) this.o.pulses?.stimulator.resume();
       this.report(tick.events);
       reason = `cmd/reset ${decision.id} accepted${tick.events.length === 0 ? ' (nothing was latched)' : ''}`;
     } else {
@@ -211,8 +222,9 @@ export class ClosedLoopSession {
    * closing line.
    */
   takePendingEvents(): SessionEvent[] {
-    const events = this.pendingEvents;
+    const events = [...this.pendingEvents, ...this.pendingPulses];
     this.pendingEvents = [];
+    this.pendingPulses = [];
     return events;
   }
 
@@ -250,6 +262,7 @@ export class ClosedLoopSession {
   /** Ramp to off through the governor, then complete. */
   requestStop(): void {
     this.stopRequested = true;
+    this.o.pulses?.stimulator.halt('the session is stopping');
   }
 
   get stopping(): boolean {
@@ -260,6 +273,7 @@ export class ClosedLoopSession {
   estop(reason: string): void {
     const tick = this.o.governor.estop(this.lastT_s, reason);
     this.o.stimulator.apply(tick.applied, this.lastT_s);
+    this.o.pulses?.stimulator.halt(`e-stop: ${reason}`);
     this.report(tick.events);
   }
 
@@ -270,6 +284,7 @@ export class ClosedLoopSession {
   fault(device: string, reason: string): void {
     const tick = this.o.governor.fault(this.lastT_s, `${device}: ${reason}`);
     this.o.stimulator.apply(tick.applied, this.lastT_s);
+    this.o.pulses?.stimulator.halt(`fault: ${device}: ${reason}`);
     this.report(tick.events);
   }
 
@@ -310,6 +325,7 @@ export class ClosedLoopSession {
       limitEvents: this.o.governor.limitEvents,
       events: { ...this.eventCounts },
       dose: { ...dose },
+      pulses: this.o.pulses ? { schedule: this.o.pulses.schedule.describe, fired: this.o.pulses.governor.pulses, refused: this.eventCounts['pulse-refused'] ?? 0, refusedBy: { ...this.pulseRefusals } } : null,
       latched: this.o.governor.latched,
     };
   }
@@ -341,9 +357,12 @@ export class ClosedLoopSession {
     this.o.stimulator.apply(tick.applied, t);
     this.report(tick.events, true);
     let events: readonly SessionEvent[] = tick.events;
-    if (this.pendingEvents.length > 0) {
-      events = [...this.pendingEvents, ...tick.events];
+    let due = 0;
+    while (due < this.pendingPulses.length && this.pendingPulses[due].index < frame.index) due++;
+    if (this.pendingEvents.length > 0 || due > 0) {
+      events = [...this.pendingEvents, ...this.pendingPulses.slice(0, due), ...tick.events];
       this.pendingEvents = [];
+      if (due > 0) this.pendingPulses = this.pendingPulses.slice(due);
     }
     const step: SessionStep = { index: frame.index, t_s: t, biomarker: frame.biomarker, valid: frame.valid, requested: request, applied: tick.applied, events, bandPower: frame.bandPower };
     return step;
@@ -360,12 +379,14 @@ export class ClosedLoopSession {
     const fs = this.o.signalPath.fs_Hz;
     for (const index of p.schedule.dueBefore(end)) {
       const t_s = index / fs;
-      const decision = p.governor.request(index, this.o.governor.latched !== null || this.stopRequested);
+      const latch = this.o.governor.latched;
+      const decision = p.governor.request(index, latch === null ? false : String(latch), this.stopRequested);
       if (decision.fired) {
-        p.stimulator.fire({ index, t_s });
-        this.report([{ t_s, kind: 'pulse', index, reason: `pulse ${decision.pulse} (train ${decision.train})` }]);
+        p.stimulator.fire({ index, t_s, blockEnd: end });
+        this.reportPulse({ t_s, kind: 'pulse', index, reason: `pulse ${decision.pulse} (train ${decision.train})` });
       } else {
-        this.report([{ t_s, kind: 'pulse-refused', index, reason: `${decision.reason}: ${decision.detail}` }]);
+        this.pulseRefusals[decision.reason] = (this.pulseRefusals[decision.reason] ?? 0) + 1;
+        this.reportPulse({ t_s, kind: 'pulse-refused', index, reason: `${decision.reason}: ${decision.detail}` });
       }
     }
   }
@@ -386,9 +407,17 @@ export class ClosedLoopSession {
     const t_s = Math.max(end_s, this.lastT_s);
     const tick = this.o.governor.shutdown(t_s, reason);
     this.o.stimulator.apply(tick.applied, end_s);
+    this.o.pulses?.stimulator.halt(`session ended: ${reason}`);
     // One session-end whatever the output was doing: the governor's if it cut, else ours.
     const cut = tick.events.some((e) => e.kind === 'session-end');
     this.report(cut ? tick.events : [...tick.events, { t_s, kind: 'session-end', reason: `${reason} (output was already off)` }]);
+  }
+
+  /** Counts and forwards a pulse event, and keeps it for the step whose window ends after its sample. */
+  private reportPulse(event: PulseEvent): void {
+    this.eventCounts[event.kind] = (this.eventCounts[event.kind] ?? 0) + 1;
+    this.o.onEvent?.(event);
+    this.pendingPulses.push(event);
   }
 
   /** Counts, forwards and keeps for the next step's trace line every event that happens between steps. */

@@ -74,6 +74,14 @@ export class BurstPattern implements PulseSchedule {
     return this.firstIndex + Math.ceil(t_s * this.fs_Hz - 1e-9 * this.fs_Hz);
   }
 
+  /**
+   * Skips the pulses before `index`: a replay that starts part-way (--from) keeps the
+   * pattern's own time (counted from the session's sample 0) instead of starting it over.
+   */
+  skipBefore(index: number): void {
+    while (this.next < this.spec.total && this.indexOf(this.next) < index) this.next++;
+  }
+
   /** The pattern's pulses at sample indices below `end`, not handed out before; in order. */
   dueBefore(end: number): number[] {
     const out: number[] = [];

@@ -1,42 +1,151 @@
+import type { Clock } from '../../controller/clock.js';
 import type { Pulse, PulseStimulatorPort } from '../../controller/ports.js';
 import type { TtlTrigger } from './ttlTrigger.js';
 
 /** What a TTL pulse stimulator reports (the summary's `driver.pulses`). */
 export interface TtlPulseCounters {
-  /** Pulses the governor fired and the line started. */
+  /** Pulses the governor fired that the line started (a rising edge of the trigger width). */
   readonly fired: number;
-  /** Fired pulses the line could not start: the previous one was still high (a pulse width longer than the interval). */
+  /** Fired pulses the line could not start: the previous one was still high (a slow GPIO backend). */
   readonly overlapped: number;
+  /** Fired pulses held back so that two edges are never closer than limits.pulses.minInterval_ms on the host clock. */
+  readonly spaced: number;
+  /** Fired pulses whose block arrived later than delay_ms after their sample: they left at once, late. */
+  readonly late: number;
+  /** Fired pulses waiting for their time when an e-stop, a fault or the end came: never sent. */
+  readonly cancelled: number;
   /** Line writes that failed: a pulse that may not have reached the device. */
   readonly writeErrors: number;
   /** Sample index of the last pulse started (-1: none). */
   readonly lastIndex: number;
+  /** Largest delay of a started pulse after its sample's own time, in ms (host clock, estimated from block arrival). */
+  readonly maxLatency_ms: number;
+}
+
+export interface TtlPulseStimulatorOptions {
+  readonly trigger: TtlTrigger;
+  readonly clock: Clock;
+  readonly fs_Hz: number;
+  /** limits.pulses.minInterval_ms: held on the line itself, whatever the blocks' arrival jitter. */
+  readonly minInterval_ms: number;
+  /**
+   * gpio.trigger.delay_ms: each pulse leaves this long after its sample was taken (its
+   * time estimated as the block's arrival minus the samples after it in the block). A
+   * constant delay of about one block keeps the pattern's spacing on the line exact;
+   * 0 sends each pulse as soon as its block arrives.
+   */
+  readonly delay_ms: number;
+  /** Something a researcher must know about one pulse (late, held back, cancelled, not sent): logged and traced. */
+  readonly onEvent?: (reason: string) => void;
 }
 
 /**
  * The pulse port on a GPIO TTL line (a TMS machine's trigger input, a TTL-gated
- * stimulator): each pulse the governor fired becomes one active pulse of the trigger's
- * width, started at once. The electrical and timing notes are TtlTrigger's.
+ * stimulator). Pulses are decided by sample index when their block arrives (the session
+ * stays free of clocks); this driver maps them onto the host clock: a pulse leaves
+ * `delay_ms` after its sample, and never sooner than `minInterval_ms` after the last edge,
+ * so a 50 Hz burst whose pulses came in one block leaves as a 50 Hz burst, not as edges
+ * the line cannot make. `halt` (e-stop, fault, end) cancels what waits and ends a pulse in
+ * progress. The electrical and timing notes are TtlTrigger's.
  */
 export class TtlPulseStimulator implements PulseStimulatorPort {
   private started = 0;
-  private last = -1;
+  private overlapped = 0;
+  private spaced = 0;
+  private late = 0;
+  private cancelled = 0;
+  private lastIndex = -1;
+  private lastStart_ms = Number.NEGATIVE_INFINITY;
+  /** When the latest scheduled pulse leaves (host ms): the next one leaves no sooner than minInterval after it. */
+  private lastScheduled_ms = Number.NEGATIVE_INFINITY;
+  private maxLatency_ms = 0;
+  private readonly waiting = new Map<number, { readonly cancel: () => void; readonly index: number }>();
+  private nextTicket = 0;
+  private halted = false;
 
-  constructor(private readonly trigger: TtlTrigger) {}
+  constructor(private readonly o: TtlPulseStimulatorOptions) {}
 
   fire(pulse: Pulse): void {
-    if (this.trigger.fire()) {
-      this.started++;
-      this.last = pulse.index;
+    if (this.halted) {
+      this.cancelled++;
+      this.o.onEvent?.(`pulse at sample ${pulse.index} not sent: the trigger line is halted`);
+      return;
     }
+    const now = this.o.clock.now_ms();
+    // Samples after the pulse's own in the block that brought it: how long ago its sample was taken.
+    const age_ms = Math.max(0, ((pulse.blockEnd - 1 - pulse.index) * 1000) / this.o.fs_Hz);
+    const sampleTime_ms = now - age_ms;
+    let at = sampleTime_ms + this.o.delay_ms;
+    if (at < now) {
+      this.late++;
+      at = now;
+    }
+    if (at < this.lastScheduled_ms + this.o.minInterval_ms) {
+      // The limit holds on the line, not only on the sample grid: block arrival jitter and a slow loop cannot squeeze two edges together.
+      at = this.lastScheduled_ms + this.o.minInterval_ms;
+      this.spaced++;
+    }
+    this.lastScheduled_ms = at;
+    const ticket = this.nextTicket++;
+    const start = (): void => {
+      this.waiting.delete(ticket);
+      const t = this.o.clock.now_ms();
+      if (!this.o.trigger.fire()) {
+        this.overlapped++;
+        this.o.onEvent?.(`pulse at sample ${pulse.index} not sent: the trigger line was still high from the last pulse (GPIO writes slower than the pulse spacing)`);
+        return;
+      }
+      this.started++;
+      this.lastIndex = pulse.index;
+      this.lastStart_ms = t;
+      this.maxLatency_ms = Math.max(this.maxLatency_ms, t - sampleTime_ms);
+    };
+    if (at <= now) start();
+    else this.waiting.set(ticket, { cancel: this.o.clock.setTimer(at - now, start), index: pulse.index });
+  }
+
+  /**
+   * E-stop, fault or the end of the session: the pulses waiting for their time are never
+   * sent (each reported), a pulse in progress ends now, and nothing fires after. The line
+   * stays claimed at its inactive level until `close`.
+   */
+  halt(reason: string): void {
+    this.halted = true;
+    for (const { cancel, index } of this.waiting.values()) {
+      cancel();
+      this.cancelled++;
+      this.o.onEvent?.(`pulse at sample ${index} cancelled before its edge: ${reason}`);
+    }
+    this.waiting.clear();
+    this.o.trigger.endPulse();
+  }
+
+  /** Lets pulses through again after `halt` (a reset after an e-stop). */
+  resume(): void {
+    this.halted = false;
   }
 
   counters(): TtlPulseCounters {
-    return { fired: this.started, overlapped: this.trigger.refused, writeErrors: this.trigger.errors, lastIndex: this.last };
+    return {
+      fired: this.started,
+      overlapped: this.overlapped,
+      spaced: this.spaced,
+      late: this.late,
+      cancelled: this.cancelled,
+      writeErrors: this.o.trigger.errors,
+      lastIndex: this.lastIndex,
+      maxLatency_ms: this.maxLatency_ms,
+    };
   }
 
-  /** Leaves the line inactive and releases it. Safe twice. */
-  close(): Promise<void> {
-    return this.trigger.close();
+  /** Last edge started, host ms (for the latency bench). */
+  get lastStart(): number {
+    return this.lastStart_ms;
+  }
+
+  /** Cancels what waits, leaves the line inactive and releases it. Safe twice. */
+  async close(): Promise<void> {
+    if (!this.halted) this.halt('session closed');
+    await this.o.trigger.close();
   }
 }

@@ -68,6 +68,21 @@ export class TtlTrigger {
     return true;
   }
 
+  /** Ends a pulse in progress now (an e-stop): the line goes inactive and stays claimed. */
+  endPulse(): void {
+    if (this.cancelPulse === null || this.closed) return;
+    this.cancelPulse();
+    this.cancelPulse = null;
+    void this.options.line
+      .set(levelFor('inactive', this.options.activeLevel))
+      .catch(() => {
+        this.errorCount++;
+      })
+      .finally(() => {
+        this.high = false;
+      });
+  }
+
   /** Leaves the line inactive (ending a pulse early) and releases it. Safe twice. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openEdfAnnotations } from '../../drivers/edf/edfReader.js';
@@ -44,17 +44,25 @@ describe('neuroloop run with a pulse modality (config/examples/tms-itbs.yaml)', 
     expect(crowded.stderr).toMatch(/pulses\.schedule\.pulseRate_Hz: 3 pulses at 10 Hz do not fit between bursts at 5 Hz/);
   });
 
-  it('a pattern asking more than the limits allow: the governor refuses the rest, each refusal traced by name', async () => {
+  it('a pattern the limits would cut never starts: exit 2 naming the first pulse and the limit, on the sample grid', async () => {
     const dir = tempDir();
     const trace = join(dir, 'fast.ndjson');
     // Bursts every 100 ms instead of 200 ms: 20 per 2 s, 60 pulses in a train whose limit is 30.
     const r = await runCli(['run', '--config', ITBS, '--no-mqtt', '--speed', 'max', '--duration', '20', '--trace', trace, '--set', 'pulses.schedule.burstRate_Hz=10']);
-    expect(r.code, r.stderr).toBe(0);
-    const events = readFileSync(trace, 'utf8').trimEnd().split('\n').flatMap((l) => (JSON.parse(l) as TraceLine).events ?? []);
-    expect(events.filter((e) => e.kind === 'pulse')).toHaveLength(60); // 30 in each of the two trains that start within 20 s
-    const refused = events.filter((e) => e.kind === 'pulse-refused');
-    expect(refused).toHaveLength(60);
-    expect(new Set(refused.map((e) => e.reason.split(':')[0]))).toEqual(new Set(['train-pulses']));
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/pulses\.schedule: cannot run as written at 1000 Hz: pulse 31 \(at 6 s on the 1000 Hz sample grid\) would be refused by the limits: train-pulses/);
+    expect(existsSync(trace)).toBe(false);
+    // config check says the same before any session.
+    const raw = readFileSync(ITBS, 'utf8').replace(/burstRate_Hz: 5\b/, 'burstRate_Hz: 10');
+    const file = join(dir, 'fast.yaml');
+    writeFileSync(file, raw);
+    const check = await runCli(['config', 'check', file]);
+    expect(check.code).toBe(2);
+    expect(check.stderr).toMatch(/pulses\.schedule: cannot run as written at 1000 Hz: pulse 31/);
+    // 50 Hz triplets on a 256 Hz grid: 19.5 ms, under the 20 ms minimum interval.
+    const slow = await runCli(['run', '--config', ITBS, '--no-mqtt', '--speed', 'max', '--duration', '5', '--set', 'source.fs_Hz=256']);
+    expect(slow.code).toBe(2);
+    expect(slow.stderr).toMatch(/cannot run as written at 256 Hz: pulse 3 .*min-interval: 19.531 ms/);
   });
 
   it('a recorded session has every pulse as an annotation of its BDF+ at the pulse\'s time', async () => {

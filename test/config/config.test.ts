@@ -91,3 +91,30 @@ describe('config', () => {
     expect(committed).toEqual(schema);
   });
 });
+
+describe('GPIO lines and the trigger, checked before any line is claimed', () => {
+  const base = { source: { kind: 'sim', fs_Hz: 1000 }, limits: { pulses: { minInterval_ms: 20, maxPerTrain: 30, maxTrainDuration_ms: 2000, minInterTrain_ms: 8000, maxPerSession: 600 } } };
+  const message = (raw: unknown): string => {
+    try {
+      parseConfig(raw, 'test.yaml');
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as Error).message;
+    }
+    return 'accepted';
+  };
+
+  it('one line, one job: the trigger on the e-stop line is refused naming both', () => {
+    expect(message({ ...base, gpio: { trigger: { line: 17 }, estop: { line: 17 } } })).toMatch(/gpio\.estop\.line: GPIO17 is already gpio\.trigger\.line; each line can have one job/);
+    expect(message({ ...base, gpio: { trigger: { line: 17 }, estop: { line: 18 } } })).toBe('accepted');
+  });
+
+  it('a trigger pulse as long as the minimum interval is refused: the line would still be high when the next pulse may start', () => {
+    const raw = { ...base, gpio: { trigger: { line: 17, pulseWidth_us: 20_000 } }, pulses: { schedule: { kind: 'pattern', burstRate_Hz: 1, on_s: 1, total: 5 } } };
+    expect(message(raw)).toMatch(/gpio\.trigger\.pulseWidth_us: 20000 us is not shorter than limits\.pulses\.minInterval_ms \(20 ms\)/);
+  });
+
+  it('pattern times past a day are refused (a huge on_s once gave NaN sample indices)', () => {
+    expect(message({ ...base, pulses: { schedule: { kind: 'pattern', burstRate_Hz: 1, on_s: 1e308, total: 5 } } })).toMatch(/pulses\.schedule\.on_s/);
+  });
+});

@@ -15,10 +15,22 @@ const ITBS_LIMITS: PulseLimits = { minInterval_ms: 20, maxPerTrain: 30, maxTrain
 
 class RecordingPulses implements PulseStimulatorPort {
   readonly fired: Pulse[] = [];
+  readonly halts: string[] = [];
+  resumes = 0;
   fire(pulse: Pulse): void {
     this.fired.push(pulse);
   }
+  halt(reason: string): void {
+    this.halts.push(reason);
+  }
+  resume(): void {
+    this.resumes++;
+  }
 }
+
+const at = (pulses: readonly Pulse[]) => pulses.map((p) => ({ index: p.index, t_s: p.t_s }));
+/** Each trace line's pulse events, by the line's sample index. */
+const pulseLines = (steps: readonly SessionStep[]) => steps.map((s) => [s.index, s.events.filter((e) => e.kind === 'pulse' || e.kind === 'pulse-refused')]);
 
 function blocks(fs_Hz: number, seconds: number, lengths: readonly number[]): SampleBlock[] {
   const out: SampleBlock[] = [];
@@ -31,7 +43,7 @@ function blocks(fs_Hz: number, seconds: number, lengths: readonly number[]): Sam
   return out;
 }
 
-async function runPulses(o: { fs_Hz: number; seconds: number; lengths?: readonly number[]; spec?: BurstPatternSpec; limits?: PulseLimits; estopAt_s?: number }) {
+async function runPulses(o: { fs_Hz: number; seconds: number; lengths?: readonly number[]; spec?: BurstPatternSpec; limits?: PulseLimits; estopAt_s?: number; stopAt_s?: number }) {
   const fs_Hz = o.fs_Hz;
   const port = new RecordingPulses();
   const governor = new SafetyGovernor(limitsSchema.parse({ pulses: o.limits ?? ITBS_LIMITS }));
@@ -43,6 +55,7 @@ async function runPulses(o: { fs_Hz: number; seconds: number; lengths?: readonly
     pulses: { schedule: new BurstPattern(o.spec ?? ITBS, fs_Hz, 0), governor: new PulseGovernor(governor.limits.pulses, fs_Hz), stimulator: port },
     onBlock: (block) => {
       if (o.estopAt_s !== undefined && block.firstIndex === o.estopAt_s * fs_Hz) session.estop('test e-stop');
+      if (o.stopAt_s !== undefined && block.firstIndex === o.stopAt_s * fs_Hz) session.requestStop();
     },
   });
   const steps: SessionStep[] = await lastValueFrom(session.run(from(blocks(fs_Hz, o.seconds, o.lengths ?? [20]))).pipe(toArray()));
@@ -57,13 +70,20 @@ describe('pulses in the session: pattern -> PulseGovernor -> pulse port, traced'
     const expected: number[] = [];
     for (let train = 0; train < 20; train++) for (let burst = 0; burst < 10; burst++) for (let p = 0; p < 3; p++) expected.push(1000 + train * 10_000 + burst * 200 + p * 20);
     expect(port.fired.map((p) => p.index)).toEqual(expected);
-    expect(port.fired[1]).toEqual({ index: 1020, t_s: 1.02 });
+    // blockEnd: the end of the 20-sample block that brought it (a TTL driver times the edge from it).
+    expect(port.fired[1]).toEqual({ index: 1020, t_s: 1.02, blockEnd: 1040 });
     expect(pulses.every((e) => e.kind === 'pulse')).toBe(true);
     expect(pulses.map((e) => e.index)).toEqual(expected);
     expect(pulses[30]).toEqual({ t_s: 11, kind: 'pulse', index: 11_000, reason: 'pulse 31 (train 2)' });
     expect(session.summary().events).toMatchObject({ pulse: 600 });
-    // Each pulse is in the first trace line at or after its sample.
-    for (const step of steps) for (const e of step.events) if (e.kind === 'pulse') expect(e.index).toBeLessThanOrEqual(step.index);
+    // Each pulse is in the first trace line whose window ends after its sample.
+    for (let i = 0; i < steps.length; i++) {
+      for (const e of steps[i].events) {
+        if (e.kind !== 'pulse') continue;
+        expect(e.index).toBeLessThan(steps[i].index);
+        if (i > 0) expect(e.index).toBeGreaterThanOrEqual(steps[i - 1].index);
+      }
+    }
     expect(steps[0].events[0]).toMatchObject({ kind: 'session-start', reason: expect.stringMatching(/pulses: pattern: 3 pulses at 50 Hz, bursts at 5 Hz, 2 s on \/ 8 s off, 600 pulses from 1 s/) });
   });
 
@@ -71,8 +91,10 @@ describe('pulses in the session: pattern -> PulseGovernor -> pulse port, traced'
     const reference = await runPulses({ fs_Hz: 1000, seconds: 30, lengths: [20] });
     for (const lengths of [[1], [7, 333], [100, 3, 50]]) {
       const other = await runPulses({ fs_Hz: 1000, seconds: 30, lengths });
-      expect(other.port.fired).toEqual(reference.port.fired);
+      expect(at(other.port.fired)).toEqual(at(reference.port.fired));
       expect(other.pulses).toEqual(reference.pulses);
+      // Line for line: a replay of 1-s records traces its pulses where the live run did.
+      expect(pulseLines(other.steps)).toEqual(pulseLines(reference.steps));
     }
   });
 
@@ -90,7 +112,18 @@ describe('pulses in the session: pattern -> PulseGovernor -> pulse port, traced'
     expect(port.fired).toHaveLength(60); // the first two trains (1-3 s and 11-13 s)
     const after = pulses.filter((e) => e.index >= 15_000);
     expect(after.length).toBeGreaterThan(0);
-    expect(after.every((e) => e.kind === 'pulse-refused' && e.reason.startsWith('latched'))).toBe(true);
+    expect(after.every((e) => e.kind === 'pulse-refused' && e.reason.startsWith('latched: stimulation is latched off (estop)'))).toBe(true);
+    // The port heard the e-stop at once (a TTL line ends its pulse and drops what waits).
+    expect(port.halts[0]).toBe('e-stop: test e-stop');
+  });
+
+  it('a stop (SIGINT) refuses the pulses after it as stopping, not latched, and halts the port', async () => {
+    const { port, pulses } = await runPulses({ fs_Hz: 1000, seconds: 40, stopAt_s: 12 });
+    expect(port.halts[0]).toBe('the session is stopping');
+    const after = pulses.filter((e) => e.index >= 12_000);
+    expect(after.length).toBeGreaterThan(0);
+    expect(after.every((e) => e.kind === 'pulse-refused' && e.reason === 'stopping: the session is stopping')).toBe(true);
+    expect(port.fired.every((p) => p.index < 12_000)).toBe(true);
   });
 
   it('at 256 Hz the pattern snaps to samples, and 50 Hz pulses 19.5 ms apart are refused against a 20 ms limit: the limit is the truth', async () => {
