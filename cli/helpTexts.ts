@@ -15,6 +15,7 @@ Commands:
   config check FILE       validate a config file
   config schema           print the config's JSON Schema
   doctor [--config FILE]  check this machine for the configured hardware (I2C, GPIO)
+  course --config FILE    the rig's course ledger as a table, and when the next session may start
 
 Exit codes: 0 success, 2 bad input (config, file, arguments), 1 internal failure,
 130 / 143 features or sim interrupted by SIGINT / SIGTERM (nothing written).
@@ -136,6 +137,23 @@ Options:
                      (streamed)
 
 Interrupted (SIGINT, SIGTERM): nothing is written, exit 130 / 143.
+`;
+
+export const COURSE_HELP = `Usage: neuroloop course --config FILE [--json]
+
+Prints the rig's course ledger (the sessions of a treatment course: start, duration, what
+was delivered, how each ended) as a table, one row per session, with totals per UTC date,
+and, when the config has limits.course, what the limits leave and when the next session of
+this config may start. A day in the limits is any 24 hours (a rolling day).
+
+The ledger is rig.courseLedger in the config (relative to it), else
+$STATE_DIRECTORY, $XDG_STATE_HOME/neuroloop or ~/.local/state/neuroloop, then
+<rig id>/course.ndjson. A session of a config with limits.course is refused (exit 2) when it
+would cross them, with the time the next may start.
+
+Options:
+  --config FILE   the rig's config (its rig.id, rig.courseLedger and limits.course)
+  --json          one JSON object per line instead of the table
 `;
 
 export const CONFIG_HELP = `Usage:

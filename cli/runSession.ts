@@ -7,6 +7,7 @@ import { NEUROLOOP_TAG } from '../drivers/edf/neuroloopAnnotations.js';
 import { InputError } from '../drivers/inputError.js';
 import { NdjsonWriter } from '../drivers/ndjsonWriter.js';
 import { type BuiltSession, buildSession } from './buildSession.js';
+import { CourseGate, type CourseDoseSoFar } from './courseGate.js';
 import { createLogger, type LogFormat } from './logger.js';
 import { Progress } from './progress.js';
 import { type RunEnd, type RunningTelemetry, startTelemetry } from './startTelemetry.js';
@@ -71,6 +72,18 @@ export async function runSession(o: SessionRunOptions): Promise<SessionRunResult
   let stopAfterIndex: number | null = null;
   let recordedEndIndex = Number.POSITIVE_INFINITY;
   const progress = o.replayOf !== undefined && (o.speed ?? 'max') === 'max' ? new Progress('replay') : null;
+  let course: CourseGate | null = null;
+  const courseDose = (): CourseDoseSoFar => {
+    const dose = built?.governor.dose;
+    return { pulses: built?.session.summary().pulses?.fired ?? 0, charge_mC: dose?.charge_mC ?? 0, onTime_s: dose?.onTime_s ?? 0 };
+  };
+  const endCourse = async (outcome: 'completed' | 'stopped' | 'estop' | 'fault' | 'error', duration_s: number): Promise<void> => {
+    try {
+      await course?.end(courseDose(), outcome, duration_s);
+    } catch (error) {
+      process.stderr.write(`neuroloop: course ledger ${course?.ledgerPath}: the session's end could not be written (${(error as Error).message}); the ledger counts it at its last progress\n`);
+    }
+  };
   // Null until built: a command arriving before the session is refused, not a crash.
   if (o.telemetry.on) running = await startTelemetry(config, o.telemetry.url, () => built?.session ?? null, logger, { takeOver: o.telemetry.takeOver });
   const telemetry = running?.telemetry ?? null;
@@ -120,14 +133,28 @@ export async function runSession(o: SessionRunOptions): Promise<SessionRunResult
     throw error;
   }
   const loop: BuiltSession = built;
+  // A course (limits.course): once the session is built (a config that cannot run costs no
+  // session) and before its first sample, the rig's lock and the ledger's say; the start
+  // record is on disk before anything can stimulate. Replays deliver nothing and are not in it.
+  if (o.replayOf === undefined) {
+    try {
+      course = await CourseGate.open(config, o.configPath, o.configDir);
+    } catch (error) {
+      await loop.close();
+      await running?.close();
+      throw error;
+    }
+  }
   const { session, policy, governor, steps } = loop;
   const startedAt = new Date();
+  course?.startProgress(courseDose, (error) => logger.warn({ err: error.message, ledger: course?.ledgerPath }, 'course ledger: progress not written'));
   if (o.recordDir !== undefined) {
     try {
       recorder = await SessionRecorder.start({ root: o.recordDir, config, built: loop, start: startedAt, kind: o.replayOf === undefined ? 'run' : 'replay', seed: config.source.kind === 'sim' ? config.source.seed : null });
     } catch (error) {
       await loop.close();
       await running?.close();
+      await endCourse('error', 0);
       throw error;
     }
   }
@@ -151,6 +178,7 @@ export async function runSession(o: SessionRunOptions): Promise<SessionRunResult
     recorder?.abandon();
     await loop.close();
     await running?.close();
+    await endCourse('error', 0);
     throw error;
   }
   const kept: ReturnType<typeof traceRecord>[] = [];
@@ -185,6 +213,8 @@ export async function runSession(o: SessionRunOptions): Promise<SessionRunResult
           t.close();
         }
         let exit = outputFailure === null ? code : 1;
+        const latched = governor.latched;
+        await endCourse(latched === 'estop' ? 'estop' : latched === 'fault' ? 'fault' : how === 'error' ? 'error' : how === 'end of data' ? 'completed' : 'stopped', summary.duration_s);
         if (recorder !== null) {
           try {
             await recorder.close(reason, clean, summary.duration_s);

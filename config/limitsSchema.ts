@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { courseLimitsSchema } from './courseLimitsSchema.js';
 
 /**
  * limits: the hard safety limits of docs/design.md (Safety governor). Read from the config file
@@ -69,6 +70,7 @@ export const limitsSchema = z
       .default({})
       .describe('Per-session budget; when spent, stimulation ramps off and latches.'),
     pulses: pulseLimitsSchema.optional().describe('Pulse modalities (TMS, TTL triggers, clicks); absent: no pulse is ever fired.'),
+    course: courseLimitsSchema.optional().describe('Limits across the sessions of a treatment course on this rig, checked against its course ledger before a session starts; absent: no ledger is kept.'),
     lockout: z
       .strictObject({ maxEvents: z.number().int().positive().default(20), window_s: z.number().finite().positive().default(10) })
       .default({ maxEvents: 20, window_s: 10 })

@@ -26,6 +26,12 @@ export const rigSchema = z
       .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1 to 64 letters, digits, "-" or "_" (it becomes an MQTT topic level)')
       .default('rig1'),
     description: z.string().max(500).optional(),
+    courseLedger: z
+      .string()
+      .min(1)
+      .max(4096)
+      .optional()
+      .describe('The course ledger (limits.course), relative to the config file. Default: $STATE_DIRECTORY, $XDG_STATE_HOME/neuroloop or ~/.local/state/neuroloop, then <rig id>/course.ndjson. Set it on a rig that runs both as a service and by hand, so both use one ledger.'),
   })
   .describe('Which rig this is; the id names its telemetry topics.');
 
