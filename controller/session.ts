@@ -240,6 +240,7 @@ export class ClosedLoopSession {
       tap((block) => {
         this.lastIndex = block.firstIndex + (block.data[0]?.length ?? 0);
         this.o.onBlock?.(block);
+        this.o.pulses?.schedule.observe?.(block);
         this.firePulses(this.lastIndex);
       }),
       featureFrames(this.o.signalPath),

@@ -18,6 +18,21 @@ export interface BrainParameters {
   readonly saturation_uV: number;
   readonly saturation_ms: number;
   readonly channelGainSpread: number;
+  /**
+   * Opt-in (absent or 0: off, and every sample is what it was without it): standard
+   * deviation in Hz of a slow wander of the alpha frequency around alphaFrequency_Hz (an
+   * Ornstein-Uhlenbeck process, correlation time ALPHA_WANDER_S). Real alpha is no fixed
+   * sine; phase-locked triggering is judged on this (bench/phaseEvaluation.ts).
+   */
+  readonly alphaFrequencyWander_Hz?: number;
+  /**
+   * Opt-in (absent or 0: off): depth 0..1 of alpha's waxing and waning. The alpha amplitude
+   * is multiplied by (1 - depth) + depth * r(t), r the modulus of a complex
+   * Ornstein-Uhlenbeck process (correlation time ALPHA_WAX_WANE_S) scaled to mean 1: at
+   * depth 1 the alpha comes in bursts with a Rayleigh-distributed envelope, as band-limited
+   * noise does.
+   */
+  readonly alphaWaxWane?: number;
 }
 
 /** How stimulation acts on beta bursts (config `source.plant`). */
@@ -66,13 +81,68 @@ export interface BurstStatistics {
   readonly longBursts: number;
 }
 
+/** Correlation time of the opt-in alpha frequency wander. */
+export const ALPHA_WANDER_S = 1;
+/** Correlation time of the opt-in alpha envelope (waxing and waning over about a second). */
+export const ALPHA_WAX_WANE_S = 0.4;
+/** Seeds the opt-in alpha variability's own generator from the brain's seed, so turning it on leaves every other draw where it was. */
+const ALPHA_VARIABILITY_SEED_MIX = 0x5bd1e995;
+
+/**
+ * The opt-in alpha variability: its own seeded generator and three Ornstein-Uhlenbeck
+ * processes (frequency offset, real and imaginary part of the envelope), each stepped
+ * exactly: v <- v e^{-dt/tau} + sd sqrt(1 - e^{-2 dt/tau}) N(0, 1).
+ */
+class AlphaVariability {
+  private readonly random: SeededRandom;
+  private readonly draws = new Float64Array(3);
+  private readonly wanderDecay: number;
+  private readonly wanderKick: number;
+  private readonly envelopeDecay: number;
+  private readonly envelopeKick: number;
+  private wander_Hz = 0;
+  private envelopeRe: number;
+  private envelopeIm: number;
+
+  constructor(
+    seed: number,
+    fs_Hz: number,
+    private readonly wanderSd_Hz: number,
+    private readonly depth: number,
+  ) {
+    this.random = new SeededRandom((seed ^ ALPHA_VARIABILITY_SEED_MIX) >>> 0);
+    const dt = 1 / fs_Hz;
+    this.wanderDecay = Math.exp(-dt / ALPHA_WANDER_S);
+    this.wanderKick = wanderSd_Hz * Math.sqrt(1 - this.wanderDecay * this.wanderDecay);
+    this.envelopeDecay = Math.exp(-dt / ALPHA_WAX_WANE_S);
+    this.envelopeKick = Math.sqrt(1 - this.envelopeDecay * this.envelopeDecay);
+    // The envelope starts in its stationary distribution (unit variance per part).
+    this.envelopeRe = this.random.normal();
+    this.envelopeIm = this.random.normal();
+  }
+
+  /** Steps one sample; returns the frequency offset in Hz (read `gain` after it). */
+  step(): number {
+    this.random.normalsInto(this.draws, 3);
+    this.wander_Hz = this.wander_Hz * this.wanderDecay + this.wanderKick * this.draws[0];
+    this.envelopeRe = this.envelopeRe * this.envelopeDecay + this.envelopeKick * this.draws[1];
+    this.envelopeIm = this.envelopeIm * this.envelopeDecay + this.envelopeKick * this.draws[2];
+    return this.wanderSd_Hz > 0 ? this.wander_Hz : 0;
+  }
+
+  /** Amplitude factor, mean 1: (1 - depth) + depth |u| / E|u|, E|u| = sqrt(pi / 2) for unit-variance parts. */
+  get gain(): number {
+    return 1 - this.depth + (this.depth * Math.hypot(this.envelopeRe, this.envelopeIm)) / Math.sqrt(Math.PI / 2);
+  }
+}
+
 /** Rise and fall of a burst envelope (raised cosine), capped at a quarter of the burst. */
 const BURST_EDGE_MS = 60;
 const SPIKE_MS = 12;
 
 /**
  * A seeded synthetic LFP/EEG (docs/design.md, Simulator): 1/f background per channel, an
- * alpha rhythm with slow amplitude drift, beta (~20 Hz) bursts with Poisson onsets and
+ * alpha rhythm with slow amplitude drift (opt-in: frequency wander and waxing/waning), beta (~20 Hz) bursts with Poisson onsets and
  * log-normal durations shared by all channels (with per-channel gains), line noise,
  * occasional spikes and saturation episodes, all clipped at the front end's range.
  *
@@ -103,6 +173,8 @@ export class SyntheticBrain {
   // Alpha drift (first-order low-passed noise, about 1 s).
   private alphaDrift = 0;
   private alphaPhase = 0;
+  /** The opt-in frequency wander and waxing/waning; null (the default) leaves alpha as it always was. */
+  private readonly alphaVariability: AlphaVariability | null;
   // Artefacts.
   private spikeLeft = 0;
   private saturationLeft = 0;
@@ -141,6 +213,11 @@ export class SyntheticBrain {
       this.alphaPhaseOffset[c] = 0.3 * (2 * this.random.uniform() - 1);
     }
     this.betaFrequency_Hz = options.brain.betaFrequency_Hz;
+    const wander_Hz = options.brain.alphaFrequencyWander_Hz ?? 0;
+    const waxWane = options.brain.alphaWaxWane ?? 0;
+    if (!(wander_Hz >= 0) || !Number.isFinite(wander_Hz)) throw new Error(`alphaFrequencyWander_Hz must be a finite number >= 0, got ${wander_Hz}`);
+    if (!(waxWane >= 0 && waxWane <= 1)) throw new Error(`alphaWaxWane must be from 0 to 1, got ${waxWane}`);
+    this.alphaVariability = wander_Hz > 0 || waxWane > 0 ? new AlphaVariability(options.seed, options.fs_Hz, wander_Hz, waxWane) : null;
     this.lagAlpha = 1 - Math.exp(-1000 / (options.fs_Hz * options.plant.tau_ms));
     this.longBurstMin = (LONG_BURST_MS / 1000) * options.fs_Hz;
   }
@@ -238,10 +315,16 @@ export class SyntheticBrain {
       this.betaPhase += twoPi * this.betaFrequency_Hz * dt;
       if (this.betaPhase > twoPi) this.betaPhase -= twoPi;
 
-      // Alpha with slow amplitude drift.
+      // Alpha with slow amplitude drift (and, opt-in, frequency wander and waxing/waning).
       this.alphaDrift += (this.random.normal() * 3 - this.alphaDrift) * alphaSmoothing;
-      const alphaAmplitude = brain.alphaAmplitude_uV * Math.max(0, 1 + 0.5 * this.alphaDrift);
-      this.alphaPhase += twoPi * brain.alphaFrequency_Hz * dt;
+      let alphaAmplitude = brain.alphaAmplitude_uV * Math.max(0, 1 + 0.5 * this.alphaDrift);
+      let alphaFrequency_Hz = brain.alphaFrequency_Hz;
+      if (this.alphaVariability !== null) {
+        // Kept above 0.1 Hz so the rhythm never runs backwards, however large the wander.
+        alphaFrequency_Hz = Math.max(0.1, alphaFrequency_Hz + this.alphaVariability.step());
+        alphaAmplitude *= this.alphaVariability.gain;
+      }
+      this.alphaPhase += twoPi * alphaFrequency_Hz * dt;
       if (this.alphaPhase > twoPi) this.alphaPhase -= twoPi;
 
       // Artefacts, shared by all channels (movement, cable).

@@ -4,7 +4,8 @@ implementation). Run from the repository root:  python3 scripts/golden/make_gold
 Needs numpy and scipy (Debian: python3-scipy). Writes test/golden/*.json and *.csv.
 Names given on the command line write only those sets, e.g. `make_golden.py fft` writes
 test/golden/fft.json alone (made with Debian's /usr/bin/python3) and leaves the others as
-they are (`make_golden.py windows` writes test/golden/windows.json); every set draws from its own seeded generator except the original four, which
+they are (`make_golden.py windows` writes test/golden/windows.json; `make_golden.py phase`
+writes test/golden/phase.json); every set draws from its own seeded generator except the original four, which
 share one, so the original files do not change when a set is added.
 
 What is computed here is the definition in DESIGN.md (Band power, Filters):
@@ -12,6 +13,10 @@ What is computed here is the definition in DESIGN.md (Band power, Filters):
         detrend='constant', scaling='density'), band power = sum(P[lo <= f < hi] * df)
   sosfilt(butter(N, Wn, btype, fs=fs, output='sos'), x)
   iirnotch(f0, Q, fs) run with lfilter
+and, for phase-locked triggering (set `phase`):
+  sosfiltfilt(butter(N, [lo, hi], 'bandpass', fs=fs, output='sos'), x) with its defaults,
+  hilbert(x), and the endpoint-corrected Hilbert transform (ecHT, Schreglmann et al. 2021)
+  of a window as its authors' echt.m computes it
 """
 import json
 import os
@@ -175,6 +180,78 @@ def window_cases():
     return cases
 
 
+def alpha_burst_signal(n, fs, gen):
+    """Pink-ish noise plus waxing and waning alpha (about 10 Hz, drifting) and a 20 Hz
+    rhythm: bursts of a band over a broadband background, what phase estimation sees."""
+    t = np.arange(n) / fs
+    white = gen.normal(0, 1.0, n)
+    # A first-order low-pass of white noise for a falling background, plus white noise.
+    background = signal.lfilter([0.1], [1, -0.9], white) * 4.0 + gen.normal(0, 1.5, n)
+    # Alpha bursts: a raised-cosine envelope per burst, each with its own frequency and phase.
+    alpha = np.zeros(n)
+    at = 0.0
+    while at < t[-1]:
+        length = gen.uniform(0.4, 1.5)
+        f = gen.uniform(8.5, 11.5)
+        inside = (t >= at) & (t < at + length)
+        envelope = 0.5 - 0.5 * np.cos(2 * np.pi * (t[inside] - at) / length)
+        alpha[inside] += gen.uniform(6.0, 15.0) * envelope * np.cos(2 * np.pi * f * t[inside] + gen.uniform(0, 2 * np.pi))
+        at += length + gen.uniform(0.1, 1.0)
+    return background + alpha + 3.0 * np.sin(2 * np.pi * 20.0 * t + gen.uniform(0, 2 * np.pi)) + 25.0
+
+
+def echt_last(window, lo, hi, fs):
+    """ecHT of one window, the value at its last sample, step by step as in the authors'
+    echt.m (Schreglmann et al. 2021, Nature Communications 12:363): FFT of the window,
+    negative frequencies zeroed and positive ones doubled (DC and Nyquist kept), times the
+    frequency response of a causal 2nd-order Butterworth band-pass [lo, hi] at each bin's
+    frequency, inverse FFT."""
+    n = len(window)
+    spectrum = np.fft.fft(window)
+    h = np.zeros(n)
+    if n % 2 == 0:
+        h[[0, n // 2]] = 1
+        h[1:n // 2] = 2
+    else:
+        h[0] = 1
+        h[1:(n + 1) // 2] = 2
+    # echt.m evaluates butter's (b, a) with freqz; the same filter as sections is evaluated
+    # here, because (b, a) of a narrow band at 1 kHz loses digits (about 1e-10) to rounding.
+    sos = signal.butter(2, [lo, hi], btype='bandpass', fs=fs, output='sos')
+    freqz_sos = getattr(signal, 'freqz_sos', None) or signal.sosfreqz
+    _, response = freqz_sos(sos, worN=np.fft.fftfreq(n, 1 / fs), fs=fs)
+    return np.fft.ifft(spectrum * h * response)[-1]
+
+
+def phase_cases():
+    """Ground truth of phase (sosfiltfilt then hilbert), hilbert of the raw input (any length:
+    even, odd, prime, power of two) and ecHT at chosen window ends."""
+    gen = np.random.default_rng(20261212)
+    truth = []
+    for fs, n, order, (lo, hi) in ((250.0, 2000, 2, (8.0, 13.0)), (250.0, 2001, 4, (8.0, 13.0)),
+                                   (1000.0, 3000, 2, (8.0, 13.0)), (1000.0, 2999, 4, (8.0, 13.0)),
+                                   (1000.0, 2003, 3, (4.0, 8.0)), (250.0, 1023, 2, (13.0, 30.0)),
+                                   (256.0, 1024, 4, (8.0, 12.0))):
+        x = alpha_burst_signal(n, fs, gen)
+        sos = signal.butter(order, [lo, hi], btype='bandpass', fs=fs, output='sos')
+        y = signal.sosfiltfilt(sos, x)
+        z = signal.hilbert(y)
+        raw = signal.hilbert(x)
+        truth.append({'fs_Hz': fs, 'order': order, 'lo_Hz': lo, 'hi_Hz': hi, 'x': x.tolist(),
+                      'filtered': y.tolist(), 'phase_rad': np.angle(z).tolist(), 'amplitude': np.abs(z).tolist(),
+                      'hilbertRe': raw.real.tolist(), 'hilbertIm': raw.imag.tolist()})
+    echt = []
+    for fs, n, window, (lo, hi) in ((250.0, 1500, 125, (7.5, 12.5)), (250.0, 1500, 128, (8.0, 13.0)),
+                                    (1000.0, 3000, 500, (7.8, 12.8)), (1000.0, 3000, 512, (15.0, 25.0)),
+                                    (1000.0, 3000, 333, (8.0, 12.0))):
+        x = alpha_burst_signal(n, fs, gen)
+        ends = sorted(int(e) for e in gen.choice(np.arange(window, n + 1), size=12, replace=False))
+        values = [echt_last(x[end - window:end], lo, hi, fs) for end in ends]
+        echt.append({'fs_Hz': fs, 'window': window, 'lo_Hz': lo, 'hi_Hz': hi, 'x': x.tolist(), 'ends': ends,
+                     're': [float(v.real) for v in values], 'im': [float(v.imag) for v in values]})
+    return {'truth': truth, 'echt': echt}
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     meta = {'numpy': np.__version__, 'scipy': scipy.__version__, 'python': sys.version.split()[0],
@@ -185,6 +262,8 @@ def main():
                   open(os.path.join(OUT, 'fft.json'), 'w'))
     if 'windows' in wanted:
         json.dump({'meta': meta, 'cases': window_cases()}, open(os.path.join(OUT, 'windows.json'), 'w'))
+    if 'phase' in wanted:
+        json.dump({'meta': meta, **phase_cases()}, open(os.path.join(OUT, 'phase.json'), 'w'))
     if 'original' not in wanted:
         print('golden vectors written to', os.path.normpath(OUT))
         return
