@@ -21,6 +21,8 @@ import { type ReadBdfResult, runReadBdfJob } from './readBdfJob.js';
 import { type ReplayResult, runReplayJob } from './replayJob.js';
 import { runSoakJob, SOAK_JOB, type SoakResult } from './soakJob.js';
 import { runThreadsJobs, type ThreadsResult } from './threadsJob.js';
+import { PULSE_LATENCY_JOBS, type PulseLatencyResult, runPulseLatencyJob } from './pulseLatencyJob.js';
+import { type PhaseEvaluationRow, runPhaseEvaluation } from './phaseEvaluation.js';
 
 const json = process.argv.includes('--json');
 // --only TEXT runs the jobs whose name contains TEXT (e.g. --only latency).
@@ -60,6 +62,24 @@ for (const job of LATENCY_JOBS.filter((j) => j.job.includes(only))) {
   const result = await runLatencyJob(job);
   latencies.push(result);
   if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+const pulseLatencies: PulseLatencyResult[] = [];
+for (const job of PULSE_LATENCY_JOBS.filter((j) => j.job.includes(only))) {
+  if (!json) process.stderr.write(`running ${job.job} (${job.seconds} s in real time: sample arrival to TTL edge)...\n`);
+  const result = await runPulseLatencyJob(job);
+  pulseLatencies.push(result);
+  if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+const phaseRows: PhaseEvaluationRow[] = [];
+if ('phase-alpha'.includes(only) || only.startsWith('phase-alpha')) {
+  if (!json) process.stderr.write('running phase-alpha-* (phase-locked triggering against the non-causal ground truth, Zrenner et al. 2020: the simulator at 1000 and 250 Hz, seeds 1-5, then real EEG where present)...\n');
+  await runPhaseEvaluation({
+    onRow: (row) => {
+      if (only !== '' && !row.job.includes(only)) return;
+      phaseRows.push(row);
+      if (json) process.stdout.write(`${JSON.stringify(row)}\n`);
+    },
+  });
 }
 const threadRows: ThreadsResult[] = [];
 if ('bandpower-threads-64ch-1000Hz-w1000'.includes(only)) {
@@ -152,6 +172,21 @@ if (!json) {
       ...table(
         '| job | block -> stimulator p50 (ms) | p99 (ms) | max (ms) | decisions | event-loop lag p50 / p99 / max (ms) | core fraction |',
         latencies.map((r) => `| ${r.job} | ${r.p50_ms} | ${r.p99_ms} | ${r.max_ms} | ${r.decisions} | ${r.loop_lag_p50_ms} / ${r.loop_lag_p99_ms} / ${r.loop_lag_max_ms} | ${r.core_fraction} |`),
+      ),
+      ...table(
+        '| job | pulses (held / late) | arrival -> TTL edge p50 / p99 (ms) | jitter p99 - p1 (ms) | sample -> edge p50 / p99 (ms) | delay_ms | block | spacing error p50 / p99 / max (ms) |',
+        pulseLatencies.map(
+          (r) =>
+            `| ${r.job} | ${r.pulses} (${r.held} / ${r.late}) | ${r.arrival_to_edge_p50_ms} / ${r.arrival_to_edge_p99_ms} | ${r.jitter_ms} | ${r.sample_to_edge_p50_ms} / ${r.sample_to_edge_p99_ms} | ${r.delay_ms} | ${r.block_samples} | ${r.spacing_error_p50_ms === undefined ? '' : `${r.spacing_error_p50_ms} / ${r.spacing_error_p99_ms} / ${r.spacing_error_max_ms}`} |`,
+        ),
+      ),
+      ...table(
+        '| job | source | seed / channel | triggers (top half) | circular mean, all / top half (deg) | circular SD, all / top half (deg) | target met (SD <= 35, mean within 10) |',
+        phaseRows.map((r) =>
+          r.skipped !== undefined
+            ? `| ${r.job} | ${r.source} | | | ${r.skipped} | | |`
+            : `| ${r.job} | ${r.source} | ${r.seed ?? r.channel ?? ''} | ${r.triggers} (${r.triggers_top_half}) | ${r.circ_mean_deg} / ${r.circ_mean_top_half_deg} | ${r.circ_sd_deg} / ${r.circ_sd_top_half_deg} | ${r.meets_target === undefined ? 'n/a (real EEG)' : r.meets_target ? 'yes' : 'NO'} |`,
+        ),
       ),
       ...table(
         '| job | band power | threads | samples/s | speed-up vs 1 thread, transform |',

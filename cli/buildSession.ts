@@ -7,6 +7,8 @@ import type { GpioOutputLine } from '../controller/gpio.js';
 import { BurstPattern } from '../controller/policies/burstPattern.js';
 import type { PulseStimulatorPort, StimulatorCounters } from '../controller/ports.js';
 import { PulseGovernor } from '../controller/pulseGovernor.js';
+import { PhaseLockedTrigger } from '../controller/policies/phaseLockedTrigger.js';
+import type { PulseSchedule } from '../controller/policies/pulseSchedule.js';
 import { checkPulsePattern } from './pulsePatternCheck.js';
 import { TtlPulseStimulator, type TtlPulseCounters } from '../drivers/gpio/ttlPulseStimulator.js';
 import { TtlTrigger } from '../drivers/gpio/ttlTrigger.js';
@@ -164,7 +166,6 @@ async function compose(config: Config, o: SessionOverrides, hooks: SessionHooks,
   let ttlPulses: TtlPulseStimulator | null = null;
   if (config.pulses !== undefined) {
     checkPulsePattern(config, source.fs_Hz);
-    const { kind: _pattern, ...spec } = config.pulses.schedule;
     const t = gpio.trigger;
     if (triggerLine !== null && t !== undefined) {
       // A real trigger line fires real pulses: only at the pace the samples were taken, never faster.
@@ -183,13 +184,7 @@ async function compose(config: Config, o: SessionOverrides, hooks: SessionHooks,
     }
     // Without a trigger line the pulses are decided and traced, and go nowhere (a simulation, a replay).
     const port: PulseStimulatorPort = ttlPulses ?? { fire: () => undefined, halt: () => undefined, resume: () => undefined };
-    // The pattern's time starts at the session's sample 0, so a replay from --from fires where the live run did.
-    const pattern = new BurstPattern(spec, source.fs_Hz, 0);
-    pattern.skipBefore(source.startIndex ?? 0);
-    pulses = { schedule: pattern, governor: new PulseGovernor(config.limits.pulses, source.fs_Hz), stimulator: port };
-    if (o.duration_s !== undefined && spec.start_s >= o.duration_s) {
-      o.onNotice?.(`pulses.schedule.start_s is ${spec.start_s} s, at or after the session's end (${o.duration_s} s): no pulse will fire`);
-    }
+    pulses = { schedule: pulseSchedule(config.pulses.schedule, source, o), governor: new PulseGovernor(config.limits.pulses, source.fs_Hz), stimulator: port };
   }
   const built = new ClosedLoopSession({ signalPath, policy, governor, stimulator: stim.stimulator, pulses, ...hooks });
   session = built;
@@ -217,4 +212,37 @@ async function compose(config: Config, o: SessionOverrides, hooks: SessionHooks,
     source,
     close: () => hardware.close(),
   };
+}
+
+/** The schedule a pulses section asks for, on the opened source. */
+function pulseSchedule(schedule: NonNullable<Config['pulses']>['schedule'], source: OpenedSource, o: SessionOverrides): PulseSchedule {
+  if (schedule.kind === 'phase') {
+    const channel = typeof schedule.channel === 'number' ? schedule.channel : source.channels.indexOf(schedule.channel);
+    if (channel < 0 || channel >= source.channels.length) {
+      throw new InputError(`pulses.schedule.channel: the source has no channel ${JSON.stringify(schedule.channel)} (channels: ${source.channels.join(', ')})`);
+    }
+    if (schedule.band.hi_Hz >= source.fs_Hz / 2) {
+      throw new InputError(`pulses.schedule.band.hi_Hz: ${schedule.band.hi_Hz} Hz is not below the Nyquist frequency of ${source.describe} (${source.fs_Hz / 2} Hz)`);
+    }
+    return new PhaseLockedTrigger(
+      {
+        channel,
+        targetPhase_deg: schedule.targetPhase_deg,
+        band: schedule.band,
+        amplitudeGate: schedule.amplitudeGate,
+        refractory_ms: schedule.refractory_ms,
+        lead_ms: schedule.lead_ms,
+        estimator: { window_ms: schedule.window_ms, estimateEvery_samples: schedule.estimateEvery_samples },
+      },
+      source.fs_Hz,
+    );
+  }
+  const { kind: _pattern, ...spec } = schedule;
+  // The pattern's time starts at the session's sample 0, so a replay from --from fires where the live run did.
+  const pattern = new BurstPattern(spec, source.fs_Hz, 0);
+  pattern.skipBefore(source.startIndex ?? 0);
+  if (o.duration_s !== undefined && spec.start_s >= o.duration_s) {
+    o.onNotice?.(`pulses.schedule.start_s is ${spec.start_s} s, at or after the session's end (${o.duration_s} s): no pulse will fire`);
+  }
+  return pattern;
 }

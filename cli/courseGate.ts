@@ -33,7 +33,9 @@ export function ledgerPathOf(config: Config, configDir: string): string {
  */
 export function plannedDose(config: Config): PlannedDose {
   const pulseCap = config.limits.pulses?.maxPerSession ?? 0;
-  const pulses = config.pulses === undefined ? 0 : Math.min(config.pulses.schedule.total, pulseCap);
+  const schedule = config.pulses?.schedule;
+  // A pattern has its total; a closed-loop schedule (phase-locked) may ask for up to the session's cap.
+  const pulses = schedule === undefined ? 0 : schedule.kind === 'pattern' ? Math.min(schedule.total, pulseCap) : pulseCap;
   const charge_mC = config.limits.amplitude_mA.max === 0 ? 0 : (config.limits.dose.maxCharge_mC ?? null);
   return { pulses, charge_mC };
 }

@@ -192,6 +192,28 @@ export const pulsesSchema = z
           total: count(1, 1_000_000).describe('Pulses in the session.'),
           start_s: z.number().finite().min(0).max(86_400).default(0).describe('First pulse, after the session\'s first sample.'),
         }),
+        z.strictObject({
+          kind: z.literal('phase').describe('Phase-locked: a pulse when the causal phase of a band crosses a target (Zrenner et al. 2018; ecHT, Schreglmann et al. 2021).'),
+          channel: z.union([z.string().min(1), z.number().int().min(0)]).default(0).describe('Channel watched: name, or index from 0.'),
+          band: z
+            .strictObject({ lo_Hz: z.number().finite().positive(), hi_Hz: z.number().finite().positive() })
+            .describe('Band whose phase is tracked (alpha/mu: 8 to 13 Hz; slow oscillation: 0.5 to 1.25 Hz).'),
+          targetPhase_deg: z.number().finite().min(-360).max(360).describe('0: the band\'s peak, 180: its trough, 90: the falling zero crossing.'),
+          amplitudeGate: z
+            .discriminatedUnion('kind', [
+              z.strictObject({ kind: z.literal('absolute'), min_uV: z.number().finite().min(0).describe('Fire only while the band amplitude is at least this.') }),
+              z.strictObject({
+                kind: z.literal('percentile'),
+                percentile: z.number().finite().min(0).max(100).describe('50: the top half of the band amplitude.'),
+                over_s: z.number().finite().positive().max(3600).describe('Over the last this many seconds (no pulse until they are there).'),
+              }),
+            ])
+            .default({ kind: 'percentile', percentile: 50, over_s: 10 }),
+          refractory_ms: z.number().finite().min(0).max(3_600_000).describe('No pulse within this long after the last one asked for.'),
+          lead_ms: z.number().finite().min(0).max(1000).default(0).describe('Latency compensation: fire when the phase this far ahead reaches the target.'),
+          window_ms: z.number().finite().min(50).max(10_000).default(500).describe('ecHT window.'),
+          estimateEvery_samples: count(1, 1000).default(1).describe('A fresh estimate every this many samples, the phase advanced at the tracked frequency in between (cheaper at high rates).'),
+        }),
       ])
       .describe('Where pulses are wanted.'),
   })
@@ -285,7 +307,16 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['gpio', 'trigger', 'pulseWidth_us'], message: `${trigger.pulseWidth_us} us is not shorter than limits.pulses.minInterval_ms (${minInterval_ms} ms): one pulse would still be high when the next may start` });
       }
       const s = cfg.pulses.schedule;
-      if (s.pulsesPerBurst > 1 && !(s.pulseRate_Hz > 0)) {
+      if (s.kind === 'phase') {
+        if (!(s.band.lo_Hz < s.band.hi_Hz)) ctx.addIssue({ code: 'custom', path: ['pulses', 'schedule', 'band'], message: `lo_Hz (${s.band.lo_Hz}) must be below hi_Hz (${s.band.hi_Hz})` });
+        const fs_Hz = sourceNominalFs_Hz(cfg.source);
+        if (fs_Hz !== undefined && s.band.hi_Hz >= fs_Hz / 2) ctx.addIssue({ code: 'custom', path: ['pulses', 'schedule', 'band', 'hi_Hz'], message: `must be below the Nyquist frequency (${fs_Hz / 2} Hz at source.fs ${fs_Hz} Hz)` });
+        const minInterval_ms = cfg.limits.pulses?.minInterval_ms;
+        if (minInterval_ms !== undefined && s.refractory_ms < minInterval_ms) {
+          // The governor would refuse every pulse asked for inside its minimum interval: ask no faster than it allows.
+          ctx.addIssue({ code: 'custom', path: ['pulses', 'schedule', 'refractory_ms'], message: `${s.refractory_ms} ms is under limits.pulses.minInterval_ms (${minInterval_ms} ms): the governor would refuse the pulses asked for in between` });
+        }
+      } else if (s.pulsesPerBurst > 1 && !(s.pulseRate_Hz > 0)) {
         ctx.addIssue({ code: 'custom', path: ['pulses', 'schedule', 'pulseRate_Hz'], message: `must be > 0 for ${s.pulsesPerBurst} pulses per burst` });
       } else if (s.pulsesPerBurst > 1 && (s.pulsesPerBurst - 1) / s.pulseRate_Hz >= 1 / s.burstRate_Hz) {
         ctx.addIssue({ code: 'custom', path: ['pulses', 'schedule', 'pulseRate_Hz'], message: `${s.pulsesPerBurst} pulses at ${s.pulseRate_Hz} Hz do not fit between bursts at ${s.burstRate_Hz} Hz` });

@@ -1,4 +1,5 @@
 import { pinkNoiseInto } from './pinkNoise.js';
+import { SlowOscillation } from './slowOscillation.js';
 import { SeededRandom } from './seededRandom.js';
 
 /** The rhythms and artefacts of the synthetic brain (config `source.brain`). */
@@ -33,6 +34,13 @@ export interface BrainParameters {
    * noise does.
    */
   readonly alphaWaxWane?: number;
+  /**
+   * Opt-in (absent or 0: off): peak amplitude in uV of the slow oscillation of deep sleep
+   * (sim/slowOscillation.ts), waxing and waning, common to all channels; for closed-loop
+   * auditory stimulation. Its frequency: slowOscillationFrequency_Hz (default 0.8 Hz).
+   */
+  readonly slowOscillation_uV?: number;
+  readonly slowOscillationFrequency_Hz?: number;
 }
 
 /** How stimulation acts on beta bursts (config `source.plant`). */
@@ -175,6 +183,8 @@ export class SyntheticBrain {
   private alphaPhase = 0;
   /** The opt-in frequency wander and waxing/waning; null (the default) leaves alpha as it always was. */
   private readonly alphaVariability: AlphaVariability | null;
+  /** The opt-in slow oscillation; null (the default) adds nothing and draws nothing. */
+  private readonly slowOscillation: SlowOscillation | null;
   // Artefacts.
   private spikeLeft = 0;
   private saturationLeft = 0;
@@ -218,6 +228,9 @@ export class SyntheticBrain {
     if (!(wander_Hz >= 0) || !Number.isFinite(wander_Hz)) throw new Error(`alphaFrequencyWander_Hz must be a finite number >= 0, got ${wander_Hz}`);
     if (!(waxWane >= 0 && waxWane <= 1)) throw new Error(`alphaWaxWane must be from 0 to 1, got ${waxWane}`);
     this.alphaVariability = wander_Hz > 0 || waxWane > 0 ? new AlphaVariability(options.seed, options.fs_Hz, wander_Hz, waxWane) : null;
+    const so_uV = options.brain.slowOscillation_uV ?? 0;
+    if (!(so_uV >= 0) || !Number.isFinite(so_uV)) throw new Error(`slowOscillation_uV must be a finite number >= 0, got ${so_uV}`);
+    this.slowOscillation = so_uV > 0 ? new SlowOscillation(options.seed, options.fs_Hz, so_uV, options.brain.slowOscillationFrequency_Hz ?? 0.8) : null;
     this.lagAlpha = 1 - Math.exp(-1000 / (options.fs_Hz * options.plant.tau_ms));
     this.longBurstMin = (LONG_BURST_MS / 1000) * options.fs_Hz;
   }
@@ -342,6 +355,7 @@ export class SyntheticBrain {
       this.stimPhase += twoPi * this.stimFrequency_Hz * dt;
       if (this.stimPhase > twoPi) this.stimPhase -= twoPi;
       const stimArtifact = plant.stimArtifact_uV_per_mA * this.stimAmplitude_mA * Math.sin(this.stimPhase);
+      const slow = this.slowOscillation?.next() ?? 0;
 
       const t = this.index * dt;
       const beta = this.envelope_uV * Math.sin(this.betaPhase);
@@ -355,7 +369,8 @@ export class SyntheticBrain {
           beta * this.betaGain[c] +
           brain.lineAmplitude_uV * Math.sin(twoPi * brain.lineFrequency_Hz * t + this.linePhase[c]) +
           spike +
-          stimArtifact;
+          stimArtifact +
+          slow;
         if (this.saturationLeft > 0) x = this.saturationSign * clip;
         if (x > clip) {
           x = clip;
