@@ -10,6 +10,7 @@ import { PulseGovernor } from '../controller/pulseGovernor.js';
 import { PhaseLockedTrigger } from '../controller/policies/phaseLockedTrigger.js';
 import type { PulseSchedule } from '../controller/policies/pulseSchedule.js';
 import { checkPulsePattern } from './pulsePatternCheck.js';
+import { SimulatedPulseStimulator } from '../sim/simulatedPulseStimulator.js';
 import { TtlPulseStimulator, type TtlPulseCounters } from '../drivers/gpio/ttlPulseStimulator.js';
 import { TtlTrigger } from '../drivers/gpio/ttlTrigger.js';
 import type { AdcCounters } from '../controller/sampleSource.js';
@@ -161,7 +162,8 @@ async function compose(config: Config, o: SessionOverrides, hooks: SessionHooks,
     o.onNotice?.(`signals.threads is ${threads}, more than the ${availableParallelism()} core(s) here: the threads will take turns, and decisions come later, not sooner`);
   }
   const policy = createPolicy(config.policy);
-  const governor = new SafetyGovernor(config.limits);
+  // The modality's limits (limits.vns, limits.current, limits.pulses) as the config file declared them; a mismatch throws.
+  const governor = new SafetyGovernor(config.limits, config.stimulator.modality);
   let pulses: SessionOptions['pulses'];
   let ttlPulses: TtlPulseStimulator | null = null;
   if (config.pulses !== undefined) {
@@ -182,8 +184,8 @@ async function compose(config: Config, o: SessionOverrides, hooks: SessionHooks,
         onEvent: (reason) => hardware.onDriverEvent({ t_s: session?.end_s ?? 0, kind: 'driver', device: `trigger GPIO${t.line}`, reason }),
       });
     }
-    // Without a trigger line the pulses are decided and traced, and go nowhere (a simulation, a replay).
-    const port: PulseStimulatorPort = ttlPulses ?? { fire: () => undefined, halt: () => undefined, resume: () => undefined };
+    // Without a trigger line the pulses are decided and traced, and reach the simulated patient when there is one (else nowhere: a replay).
+    const port: PulseStimulatorPort = ttlPulses ?? new SimulatedPulseStimulator(brain);
     pulses = { schedule: pulseSchedule(config.pulses.schedule, source, o), governor: new PulseGovernor(config.limits.pulses, source.fs_Hz), stimulator: port };
   }
   const built = new ClosedLoopSession({ signalPath, policy, governor, stimulator: stim.stimulator, pulses, ...hooks });

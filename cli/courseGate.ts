@@ -27,8 +27,8 @@ export function ledgerPathOf(config: Config, configDir: string): string {
 /**
  * The most a session of this config can deliver, for the course check: a pulse pattern's
  * total (capped by limits.pulses.maxPerSession), 0 pulses without a pulse modality; the
- * session's charge budget (limits.dose.maxCharge_mC), 0 when the amplitude limit is 0 (no
- * current at all), else unbounded (null: refused where a daily charge limit is set, since
+ * session's charge budget (limits.dose.maxCharge_mC, or limits.current.maxCharge_mC for
+ * tdcs and tacs), 0 when the amplitude limit is 0 (no current at all), else unbounded (null: refused where a daily charge limit is set, since
  * nothing bounds what this session could add).
  */
 export function plannedDose(config: Config): PlannedDose {
@@ -36,13 +36,15 @@ export function plannedDose(config: Config): PlannedDose {
   const schedule = config.pulses?.schedule;
   // A pattern has its total; a closed-loop schedule (phase-locked) may ask for up to the session's cap.
   const pulses = schedule === undefined ? 0 : schedule.kind === 'pattern' ? Math.min(schedule.total, pulseCap) : pulseCap;
-  const charge_mC = config.limits.amplitude_mA.max === 0 ? 0 : (config.limits.dose.maxCharge_mC ?? null);
+  // A continuous current (tdcs, tacs) has its session charge limit in limits.current; a pulsed one in limits.dose.
+  const budgets = [config.limits.dose.maxCharge_mC, config.limits.current?.maxCharge_mC].filter((c): c is number => c !== undefined);
+  const charge_mC = config.limits.amplitude_mA.max === 0 ? 0 : budgets.length > 0 ? Math.min(...budgets) : null;
   return { pulses, charge_mC };
 }
 
 /** What the rig delivers, for the ledger's rows. */
 export function modalityOf(config: Config): string {
-  return config.pulses !== undefined ? 'pulses' : config.limits.amplitude_mA.max > 0 ? 'amplitude' : 'none';
+  return config.stimulator.modality;
 }
 
 /**

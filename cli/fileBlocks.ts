@@ -1,6 +1,11 @@
-import type { AnnotationEvent } from '../controller/session.js';
+import type { AnnotationEvent, MarkerEvent } from '../controller/session.js';
+import { describeMarker } from '../controller/marker.js';
 import type { EdfAnnotation, EdfItem } from '../drivers/edf/edfTypes.js';
+import { readMarkerAnnotation } from '../drivers/edf/markerAnnotation.js';
 import { isNeuroloopTag } from '../drivers/edf/neuroloopAnnotations.js';
+
+/** What a file's annotation becomes in the session: a plain annotation, or (a neuroloop recording's `[marker]`) a marker. */
+export type FileMarkEvent = AnnotationEvent | MarkerEvent;
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SampleBlock } from '../signals/sampleBlock.js';
 
@@ -13,14 +18,14 @@ export interface FileBlockOptions {
   /** The file's markers, read before the samples (scanMarkers), sorted by sample index. */
   readonly markers: readonly FileMarker[];
   /** Called just before the block holding a marker's sample goes on, so the next step carries it. */
-  readonly onAnnotation: (event: AnnotationEvent) => void;
+  readonly onAnnotation: (event: FileMarkEvent) => void;
   readonly onNotice: (message: string) => void;
 }
 
 /** An annotation of a file, placed at its session sample index. */
 export interface FileMarker {
   readonly index: number;
-  readonly event: AnnotationEvent;
+  readonly event: FileMarkEvent;
 }
 
 /** What a file's annotations say before any sample is read: its markers, and neuroloop's own tags. */
@@ -28,21 +33,38 @@ export interface ScannedAnnotations {
   readonly markers: FileMarker[];
   /** neuroloop's own tags ([stop], [end]...) with their sample index, in a neuroloop recording only. */
   readonly ownTags: { readonly text: string; readonly index: number }[];
+  /** `[marker]` annotations that are not markers (the field that is wrong): kept as plain annotations. */
+  readonly notices: string[];
 }
 
 /**
  * Sorts a file's annotations (all of them: a writer may store an annotation in any record,
  * EDFlib puts them all at the start and neuroloop writes them late, so they are read in
- * one pass before the samples) into markers for the trace and neuroloop's own tags.
+ * one pass before the samples) into markers for the trace and neuroloop's own tags. In a
+ * neuroloop recording a `[marker]` annotation comes back as the marker it was
+ * (docs/markers.md); one that does not read as a marker stays a plain annotation, with a
+ * notice naming what is wrong. Before `fromIndex` (replay --from) markers are left out,
+ * but those that declared a state are handed over at the start, in their order, so the
+ * policy starts with the parameters it had there (whichever of those states it knows).
  */
 export function scanAnnotations(annotations: readonly EdfAnnotation[], o: { readonly fs_Hz: number; readonly dataStart_s: number; readonly ownTagsAreLog: boolean; readonly fromIndex: number }): ScannedAnnotations {
   const markers: FileMarker[] = [];
   const ownTags: { text: string; index: number }[] = [];
+  const notices: string[] = [];
+  const statesBefore: FileMarker[] = [];
   for (const a of annotations) {
     // To the nanosecond, as TALs are written: 0.049, not 0.049000000000000044 after the subtraction.
     const t_s = Math.round((a.onset_s - o.dataStart_s) * 1e9) / 1e9;
     const index = Math.round(t_s * o.fs_Hz);
-    if (o.ownTagsAreLog && isNeuroloopTag(a.text)) {
+    const marker = o.ownTagsAreLog ? readMarkerAnnotation(a.text) : null;
+    if (marker?.ok) {
+      const event: MarkerEvent = { t_s, kind: 'marker', reason: `marker: ${describeMarker(marker.marker)}`, marker: marker.marker };
+      if (index >= o.fromIndex) markers.push({ index, event });
+      else if (marker.marker.state !== undefined) statesBefore.push({ index, event });
+      continue;
+    }
+    if (marker !== null && !marker.ok) notices.push(`the annotation ${JSON.stringify(a.text.slice(0, 200))} at ${t_s} s is not a marker (${marker.error}): kept as a plain annotation`);
+    else if (o.ownTagsAreLog && isNeuroloopTag(a.text)) {
       ownTags.push({ text: a.text, index });
       continue;
     }
@@ -51,7 +73,9 @@ export function scanAnnotations(annotations: readonly EdfAnnotation[], o: { read
   }
   // Stable: annotations at one sample keep their file order.
   markers.sort((x, y) => x.index - y.index);
-  return { markers, ownTags };
+  statesBefore.sort((x, y) => x.index - y.index);
+  // The states declared before --from go first, at its sample, in their order.
+  return { markers: [...statesBefore.map((m) => ({ index: o.fromIndex, event: m.event })), ...markers], ownTags, notices };
 }
 
 /**

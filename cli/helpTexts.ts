@@ -16,6 +16,9 @@ Commands:
   config schema           print the config's JSON Schema
   doctor [--config FILE]  check this machine for the configured hardware (I2C, GPIO)
   course --config FILE    the rig's course ledger as a table, and when the next session may start
+  mark --mqtt URL --rig ID "TEXT" | --drug D --dose N --unit U --route R [--state S]
+                          put a marker (free text, medication, a state such as MedOn) on a
+                          running rig's timeline
 
 Exit codes: 0 success, 2 bad input (config, file, arguments), 1 internal failure,
 130 / 143 features or sim interrupted by SIGINT / SIGTERM (nothing written).
@@ -66,7 +69,9 @@ Runs the closed loop on a recorded signal: EDF, EDF+ (C and D), BDF, BDF+ or CSV
 config's signal path, policy and limits decide; nothing drives hardware (the stimulator is
 the simulated one, no GPIO line is claimed). Replaying a session recorded with
 "run --record" reproduces its trace line for line after the first line.
-File annotations (markers such as MedOn) go into the trace at their sample.
+File annotations (markers such as MedOn) go into the trace at their sample; a neuroloop
+recording's [marker] annotations (neuroloop mark) come back as the same markers, and a
+state they declare switches the policy's parameters again (policy.states).
 
 Options:
   --config FILE          policy, signal path and limits (default: the config.yaml of the
@@ -154,6 +159,35 @@ would cross them, with the time the next may start.
 Options:
   --config FILE   the rig's config (its rig.id, rig.courseLedger and limits.course)
   --json          one JSON object per line instead of the table
+`;
+
+export const MARK_HELP = `Usage: neuroloop mark --mqtt URL --rig ID [options] "TEXT"
+       neuroloop mark --mqtt URL --rig ID --drug D --dose N --unit U --route R [--state S] ["TEXT"]
+
+Puts a marker on the timeline of a running session (neuroloop run with
+telemetry.commands.enabled: true): publishes it on <prefix>/<rig>/cmd/marker and waits for
+the rig's answer on cmd/ack. The rig traces it, records it as a [marker] annotation (which
+a replay reads back as the same marker), publishes it on events and counts it in the
+summary. A declared state (--state MedOn) switches the policy to its parameter set
+(policy.states) from the next frame; a state the policy does not declare is refused.
+
+Options:
+  --mqtt URL             the broker the rig uses (mqtt://, mqtts://, ws://, wss://)
+  --rig ID               the rig's rig.id
+  --username U           broker user (one allowed to write cmd/ and read cmd/ack)
+  --password-file F      file holding the broker password (never on the command line)
+  --ca FILE              PEM of the CA that signed the broker's certificate (mqtts://, wss://)
+  --prefix P             telemetry.topicPrefix of the rig (default neuroloop)
+  --drug D --dose N --unit U --route R
+                         a medication, all four: --drug levodopa --dose 100 --unit mg
+                         --route oral
+  --state S              a declared state, e.g. MedOn or MedOff
+  --timeout S            seconds to wait for the answer, up to 600 (default 5)
+  TEXT                   free text, at most 120 characters (quote it)
+
+Exit codes: 0 the rig took the marker, 2 refused (by the rig, the reason printed; or bad
+arguments), 1 no answer within --timeout (rig not running, commands disabled, or not
+allowed by the broker) or the broker cannot be reached.
 `;
 
 export const CONFIG_HELP = `Usage:

@@ -29,5 +29,6 @@ export function replayConfig(configPath: string, sets: readonly string[], file: 
     ? { kind: 'csv', path, pacing, ...(csvFs_Hz !== undefined ? { fs_Hz: csvFs_Hz } : {}) }
     : { kind: 'edf', path, pacing, ...(channels === undefined ? {} : { channels }) };
   // Re-parsed whole, so every cross-section check runs on what is replayed.
-  return parseConfig({ ...(raw as object), source, stimulator: { kind: 'simulated' }, gpio: {} }, `${configPath} (replaying ${basename(file)})`);
+  // The simulated stimulator keeps the config's modality: its limits are checked and applied as live.
+  return parseConfig({ ...(raw as object), source, stimulator: { kind: 'simulated', modality: base.stimulator.modality }, gpio: {} }, `${configPath} (replaying ${basename(file)})`);
 }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { type GovernorEventKind, LIMIT_EVENT_KINDS } from '../controller/governorEvent.js';
+import { describeMarker } from '../controller/marker.js';
 import { type SessionEvent, type SessionStep, traceRecord } from '../controller/session.js';
 import { AtomicTextOutput } from '../drivers/atomicTextOutput.js';
 import { NEUROLOOP_TAG } from '../drivers/edf/neuroloopAnnotations.js';
@@ -79,7 +80,8 @@ export async function runSession(o: SessionRunOptions): Promise<SessionRunResult
   };
   const endCourse = async (outcome: 'completed' | 'stopped' | 'estop' | 'fault' | 'error', duration_s: number): Promise<void> => {
     try {
-      await course?.end(courseDose(), outcome, duration_s);
+      // The markers (medication, MedOn/MedOff, notes) go into the ledger with the session.
+      await course?.end(courseDose(), outcome, duration_s, built?.session.summary().markers.list.map((m) => describeMarker(m)) ?? []);
     } catch (error) {
       process.stderr.write(`neuroloop: course ledger ${course?.ledgerPath}: the session's end could not be written (${(error as Error).message}); the ledger counts it at its last progress\n`);
     }

@@ -8,6 +8,7 @@ import { type EdfFormat, symmetricGrid } from '../drivers/edf/edfLayout.js';
 import type { QuantizationGrid } from '../signals/quantizationGrid.js';
 import { EdfWriter } from '../drivers/edf/edfWriter.js';
 import { NEUROLOOP_EQUIPMENT, NEUROLOOP_TAG } from '../drivers/edf/neuroloopAnnotations.js';
+import { markerAnnotation } from '../drivers/edf/markerAnnotation.js';
 import { NdjsonWriter } from '../drivers/ndjsonWriter.js';
 import { SESSION_FILES, SessionFolder } from '../drivers/sessionFolder.js';
 import type { SampleBlock } from '../signals/sampleBlock.js';
@@ -119,9 +120,13 @@ export class SessionRecorder {
     return this.writeError ?? this.features.failed;
   }
 
-  /** Every session event becomes an annotation; a file's markers (replay) stay plain markers. */
+  /**
+   * Every session event becomes an annotation; a file's annotations (replay) stay plain
+   * annotations; a marker is `[marker] {json}`, which a replay takes back as the same marker.
+   */
   event(e: SessionEvent): void {
     if (e.kind === 'annotation') this.writer.annotate(e.t_s, e.reason, e.duration_s);
+    else if (e.kind === 'marker') this.writer.annotate(e.t_s, markerAnnotation(e.marker));
     else this.writer.annotate(e.t_s, `${NEUROLOOP_TAG.event} ${e.kind}: ${e.reason}`);
   }
 

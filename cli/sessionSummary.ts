@@ -28,6 +28,8 @@ export function sessionSummary(session: ClosedLoopSession, brain: SyntheticBrain
     dose: core.dose,
     pulses: core.pulses,
     latched: core.latched,
+    // Markers taken (docs/markers.md): count, the policy's declared state at the end, the list.
+    markers: core.markers,
     policy: config.policy.kind,
     seed: config.source.kind === 'sim' ? config.source.seed : config.source.kind === 'csv' || config.source.kind === 'edf' ? null : config.source.emulated ? config.source.emulation.seed : null,
     // Hardware sources and stimulators: what their drivers counted (docs/design.md, Hardware).

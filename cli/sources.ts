@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { from, map, type Observable } from 'rxjs';
 import type { AdsSourceConfig, Config, SourceConfig } from '../config/schema.js';
-import type { AnnotationEvent } from '../controller/session.js';
 import type { AdcCounters } from '../controller/sampleSource.js';
 import { ADS_RDY_EDGE, Ads1x15Source } from '../drivers/ads1x15Source.js';
 import { openCsvSignal } from '../drivers/csvSignalReader.js';
@@ -14,7 +13,7 @@ import { gridGain, type QuantizationGrid, snapBlockToGrids } from '../signals/qu
 import type { SampleBlock } from '../signals/sampleBlock.js';
 import type { SyntheticBrain } from '../sim/syntheticBrain.js';
 import { channelNames, syntheticSource } from '../sim/syntheticSource.js';
-import { fileBlocks, scanAnnotations } from './fileBlocks.js';
+import { type FileMarkEvent, fileBlocks, scanAnnotations } from './fileBlocks.js';
 import type { HardwareContext } from './hardwareContext.js';
 
 /** A source, opened: what the session builder needs from any kind. */
@@ -49,8 +48,8 @@ export interface SourceContext {
   readonly from_s?: number;
   readonly hardware: HardwareContext;
   readonly config: Config;
-  /** A recording's annotation, at its sample (file sources). */
-  readonly onAnnotation: (event: AnnotationEvent) => void;
+  /** A recording's annotation, or a neuroloop recording's marker, at its sample (file sources). */
+  readonly onAnnotation: (event: FileMarkEvent) => void;
   /** neuroloop's own tags in a neuroloop recording ([stop], [end]), as soon as they are read. */
   readonly onOwnTag?: (text: string, index: number) => void;
   /** Something the user should know about the input (skipped signals, a truncated record). */
@@ -120,6 +119,7 @@ export const SOURCES: { readonly [K in SourceConfig['kind']]: Opener<K> } = {
     for await (const a of (await openEdfAnnotations(path)).annotations) all.push(a);
     const scanned = scanAnnotations(all, { fs_Hz, dataStart_s: signal.dataStart_s, ownTagsAreLog: signal.info.writtenByNeuroloop, fromIndex });
     for (const tag of scanned.ownTags) ctx.onOwnTag?.(tag.text, tag.index);
+    for (const notice of scanned.notices) ctx.onNotice(`${path}: ${notice}`);
     const blocks = from(fileBlocks(signal.items, { fs_Hz, speed, endIndex, markers: scanned.markers, onAnnotation: ctx.onAnnotation, onNotice: ctx.onNotice }));
     // A recording of this replay keeps the file's own grid where its samples are in uV (lossless).
     const inMicrovolts = signal.selected.every((s) => microvoltScale(s.physicalDimension) === 1);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { courseLimitsSchema } from './courseLimitsSchema.js';
+import { currentLimitsSchema, vnsLimitsSchema } from './modalityLimitsSchema.js';
 
 /**
  * limits: the hard safety limits of docs/design.md (Safety governor). Read from the config file
@@ -70,6 +71,8 @@ export const limitsSchema = z
       .default({})
       .describe('Per-session budget; when spent, stimulation ramps off and latches.'),
     pulses: pulseLimitsSchema.optional().describe('Pulse modalities (TMS, TTL triggers, clicks); absent: no pulse is ever fired.'),
+    vns: vnsLimitsSchema.optional().describe('VNS duty cycle: required with stimulator.modality vns, refused with any other.'),
+    current: currentLimitsSchema.optional().describe('tDCS/tACS session budget and ramps: required with stimulator.modality tdcs or tacs, refused with any other.'),
     course: courseLimitsSchema.optional().describe('Limits across the sessions of a treatment course on this rig, checked against its course ledger before a session starts; absent: no ledger is kept.'),
     lockout: z
       .strictObject({ maxEvents: z.number().int().positive().default(20), window_s: z.number().finite().positive().default(10) })

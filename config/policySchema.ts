@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { formatIssues, formatPath } from './problems.js';
+import { tacsPolicySchema, tdcsRampPolicySchema, vnsDutyCyclePolicySchema, vnsResponsivePolicySchema } from './modalityPolicySchema.js';
+export type { TacsPolicyConfig, TdcsRampPolicyConfig, VnsDutyCyclePolicyConfig, VnsResponsivePolicyConfig } from './modalityPolicySchema.js';
 
 /**
  * policy: what the biomarker asks for (docs/design.md, Policies). A discriminated union on
@@ -21,6 +24,29 @@ const timing = {
   blanking_ms: ms.default(0).describe('After a change the detector is ignored this long.'),
 };
 
+/**
+ * A state a marker may declare (docs/markers.md): MedOn, MedOff, ... A letter, then
+ * letters, digits, `_` or `-`, at most MAX_STATE_NAME_CHARS.
+ */
+export const MAX_STATE_NAME_CHARS = 24;
+export const MAX_POLICY_STATES = 16;
+export const policyStateName = z
+  .string()
+  .min(1)
+  .max(MAX_STATE_NAME_CHARS)
+  .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'must be a state name: a letter, then letters, digits, _ or -');
+/**
+ * `states`: parameter sets by declared state. Each set names some of the policy's own
+ * numeric parameters (never limits), every set the same ones, and each, put over the
+ * policy, must leave it valid (checked by `stateSetProblems` on the whole policy).
+ */
+const states = {
+  states: z
+    .record(policyStateName, z.record(z.string(), z.number().finite()))
+    .optional()
+    .describe('Parameter sets by state (e.g. MedOn, MedOff): a marker declaring a state switches the policy to its set from the next frame. Each set names some of this policy\'s numeric parameters, every set the same ones; never limits.'),
+};
+
 export const offPolicySchema = z.strictObject({ kind: z.literal('off') });
 
 export const openLoopPolicySchema = z.strictObject({
@@ -28,6 +54,7 @@ export const openLoopPolicySchema = z.strictObject({
   amplitude_mA: amplitude.describe('Constant amplitude: the continuous-stimulation comparator.'),
   ...pulse,
   ...startup,
+  ...states,
 });
 
 export const thresholdPolicySchema = z.strictObject({
@@ -36,6 +63,7 @@ export const thresholdPolicySchema = z.strictObject({
   amplitude_mA: amplitude.describe('Amplitude while on.'),
   ...pulse,
   ...timing,
+  ...states,
 });
 
 export const dualThresholdPolicySchema = z
@@ -49,6 +77,7 @@ export const dualThresholdPolicySchema = z
     rampDown_mA_per_s: z.number().finite().positive().default(1).describe('Policy transition rate toward the lower amplitude.'),
     ...pulse,
     ...timing,
+    ...states,
   })
   .superRefine((p, ctx) => {
     if (!(p.upperThreshold > p.lowerThreshold)) {
@@ -70,6 +99,7 @@ export const proportionalPolicySchema = z
     maxAmplitude_mA: amplitude,
     ...pulse,
     ...startup,
+    ...states,
   })
   .superRefine((p, ctx) => {
     if (!(p.maxAmplitude_mA >= p.minAmplitude_mA)) {
@@ -78,8 +108,68 @@ export const proportionalPolicySchema = z
   });
 
 export const policySchema = z
-  .discriminatedUnion('kind', [offPolicySchema, openLoopPolicySchema, thresholdPolicySchema, dualThresholdPolicySchema, proportionalPolicySchema])
+  .discriminatedUnion('kind', [
+    offPolicySchema,
+    openLoopPolicySchema,
+    thresholdPolicySchema,
+    dualThresholdPolicySchema,
+    proportionalPolicySchema,
+    // The current modalities' policies (docs/modalities-currents.md).
+    vnsDutyCyclePolicySchema,
+    vnsResponsivePolicySchema,
+    tdcsRampPolicySchema,
+    tacsPolicySchema,
+  ])
+  // Any policy with `states` (docs/markers.md): each set checked against the policy's own parameters and bounds.
+  .superRefine((p, ctx) => {
+    for (const problem of stateSetProblems(p)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+  })
   .describe('What the biomarker asks for (docs/design.md, Policies).');
+
+/**
+ * The problems of a policy's `states` (docs/markers.md), each with its path below the
+ * policy: a set must name only numeric parameters of this policy (limits are none of
+ * them), every set the same ones, and the policy with a set put over it must be valid
+ * (bounds, and rules such as upperThreshold > lowerThreshold).
+ */
+export function stateSetProblems(policy: Readonly<Record<string, unknown>>): { path: string[]; message: string }[] {
+  const sets = policy.states as Readonly<Record<string, Readonly<Record<string, number>>>> | undefined;
+  if (sets === undefined || typeof sets !== 'object' || sets === null) return [];
+  const problems: { path: string[]; message: string }[] = [];
+  const names = Object.keys(sets);
+  if (names.length > MAX_POLICY_STATES) problems.push({ path: ['states'], message: `at most ${MAX_POLICY_STATES} states, got ${names.length}` });
+  const { states: _sets, ...base } = policy;
+  const numeric = Object.keys(base).filter((k) => typeof base[k] === 'number');
+  const kind = String(policy.kind);
+  let first: { name: string; keys: string } | null = null;
+  for (const name of names) {
+    const set = sets[name];
+    const keys = Object.keys(set);
+    if (keys.length === 0) {
+      problems.push({ path: ['states', name], message: `names no parameter (give some of: ${numeric.join(', ') || 'none'})` });
+      continue;
+    }
+    let known = true;
+    for (const key of keys) {
+      if (numeric.includes(key)) continue;
+      known = false;
+      const what = /^limits\b/.test(key) ? 'limits are not policy parameters: no state can change them' : `not a numeric parameter of the ${kind} policy`;
+      problems.push({ path: ['states', name, key], message: `${what} (its numeric parameters: ${numeric.join(', ') || 'none'})` });
+    }
+    const sorted = [...keys].sort().join(', ');
+    if (first === null) first = { name, keys: sorted };
+    else if (sorted !== first.keys) problems.push({ path: ['states', name], message: `names ${sorted}; every state must name the same parameters as states.${first.name} (${first.keys})` });
+    if (!known) continue;
+    const merged = policySchema.safeParse({ ...base, ...set });
+    if (merged.success) continue;
+    for (const issue of merged.error.issues) {
+      const line = formatIssues([issue])[0] ?? issue.message;
+      const at = formatPath(issue.path);
+      problems.push({ path: ['states', name, ...issue.path.map(String)], message: line.startsWith(`${at}: `) ? line.slice(at.length + 2) : line });
+    }
+  }
+  return problems;
+}
 
 export type PolicyConfig = z.output<typeof policySchema>;
 export type OpenLoopPolicyConfig = z.output<typeof openLoopPolicySchema>;
@@ -94,6 +184,10 @@ export function policyMaxAmplitude_mA(policy: PolicyConfig): number {
       return 0;
     case 'open-loop':
     case 'threshold':
+    case 'vns-duty-cycle':
+    case 'vns-responsive':
+    case 'tdcs-ramp':
+    case 'tacs':
       return policy.amplitude_mA;
     case 'dual-threshold':
       return policy.upperAmplitude_mA;

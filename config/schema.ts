@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { FORBIDDEN_KEY_MESSAGE, isForbiddenKey } from './forbiddenKeys.js';
 import { limitsSchema } from './limitsSchema.js';
+import { modalityChecks } from './modalityChecks.js';
+import { modalitySchema } from './modalityLimitsSchema.js';
 import { PLAUSIBLE } from './plausibleRanges.js';
 import { telemetrySchema } from './telemetrySchema.js';
 import { simBrainSchema, simPlantSchema } from './simPatientSchema.js';
@@ -168,8 +170,8 @@ export const signalsSchema = z
 
 export const stimulatorSchema = z
   .discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('simulated').describe('The simulated stimulator: drives the simulated patient (a sim source or emulated hardware), else only records.') }),
-    mcp4725StimulatorSchema,
+    z.strictObject({ kind: z.literal('simulated').describe('The simulated stimulator: drives the simulated patient (a sim source or emulated hardware), else only records.'), modality: modalitySchema }),
+    mcp4725StimulatorSchema.extend({ modality: modalitySchema }).describe(mcp4725StimulatorSchema.description ?? ''),
   ])
   .describe('Where the governor\'s output goes.');
 
@@ -248,7 +250,7 @@ export const configSchema = z
     signals: signalsSchema.default(() => signalsSchema.parse({})),
     policy: policySchema.default({ kind: 'off' }),
     limits: limitsSchema.default(() => limitsSchema.parse({})),
-    stimulator: stimulatorSchema.default({ kind: 'simulated' }),
+    stimulator: stimulatorSchema.default(() => stimulatorSchema.parse({ kind: 'simulated' })),
     pulses: pulsesSchema.optional(),
     gpio: gpioSchema.default(() => gpioSchema.parse({})),
     telemetry: telemetrySchema.default(() => telemetrySchema.parse({})),
@@ -258,6 +260,8 @@ export const configSchema = z
   .superRefine((cfg, ctx) => {
     // Cross-section checks that need the sample rate, when the config knows it.
     hardwareChecks(cfg, ctx);
+    // stimulator.modality: its limits, and its policies within them (docs/modalities-currents.md).
+    modalityChecks(cfg, ctx);
     const fs_Hz = sourceNominalFs_Hz(cfg.source);
     if (fs_Hz === undefined) return;
     const nyquist = fs_Hz / 2;

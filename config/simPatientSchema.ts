@@ -34,6 +34,8 @@ export const simPlantSchema = z
     hill: positive('exponent').default(2).describe('Steepness n of 1 / (1 + (I / I50)^n).'),
     tau_ms: positive('ms').default(200).describe('First-order lag of the suppression.'),
     stimArtifact_uV_per_mA: z.number().min(0).default(0).describe('Stimulation artefact added per mA (at the stimulation frequency).'),
+    pulseArtifact_uV: z.number().finite().min(-2000).max(2000).default(0).describe('Artefact a fired pulse leaves in the signal (decaying over a few ms); 0: none.'),
+    evokedResponse_uV: z.number().finite().min(-500).max(500).default(0).describe('Peak of the evoked response to a fired pulse (N100-P200-like, about 0.5 s); 0: none.'),
   })
   .describe('How stimulation acts on the simulated brain.');
 

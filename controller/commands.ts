@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { type PolicyConfig, policySchema } from '../config/policySchema.js';
 import { formatIssues } from '../config/problems.js';
+import { type Marker, markerCommandSchema, type StateSwitch, switchPolicyState } from './marker.js';
 
 /** What the command channel may do, from the config's telemetry.commands. */
 export interface CommandRules {
@@ -10,7 +11,7 @@ export interface CommandRules {
   readonly tunable: Readonly<Record<string, { readonly min: number; readonly max: number }>>;
 }
 
-export const COMMAND_NAMES = ['estop', 'reset', 'policy'] as const;
+export const COMMAND_NAMES = ['estop', 'reset', 'policy', 'marker'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 /**
@@ -36,12 +37,16 @@ export const commandSchemas = {
   estop: z.strictObject({ id, reason: z.string().max(500).optional() }),
   reset: z.strictObject({ id, reason: z.string().max(500).optional() }),
   policy: z.strictObject({ id, params: z.record(z.string(), z.number()) }),
+  /** A marker (controller/marker.ts, docs/markers.md) with the command's id. */
+  marker: markerCommandSchema,
 } as const;
 
 export type CommandAction =
   | { readonly type: 'estop'; readonly reason: string }
   | { readonly type: 'reset'; readonly reason: string }
-  | { readonly type: 'policy'; readonly next: PolicyConfig; readonly changed: Readonly<Record<string, number>> };
+  | { readonly type: 'policy'; readonly next: PolicyConfig; readonly changed: Readonly<Record<string, number>> }
+  /** A marker; with a declared state, the policy's parameters for it (already checked). */
+  | { readonly type: 'marker'; readonly marker: Marker; readonly state?: StateSwitch & { readonly ok: true } };
 
 export interface CommandDecision {
   /** The command's id (at most MAX_NAME_CHARS), or null when none could be read. */
@@ -112,6 +117,18 @@ export class CommandProcessor {
     if (this.executedIds.has(parsed.data.id)) return refuse(`id "${rawId}" was already executed in this session (a replay is never executed twice)`);
     if (!this.takeToken(now_ms)) return refuse(`too many commands: at most ${this.rules.maxRate_per_s}/s (burst ${this.rules.burst})`);
 
+    if (name === 'marker') {
+      // Something to mark, checked by the schema; a declared state must be one of the policy's (never a limit).
+      const { id: markerId, ...marker } = parsed.data as { id: string } & Marker;
+      let state: (StateSwitch & { ok: true }) | undefined;
+      if (marker.state !== undefined) {
+        const change = switchPolicyState(currentPolicy, marker.state);
+        if (!change.ok) return refuse(`state: ${change.error}`);
+        state = change;
+      }
+      this.remember(markerId);
+      return { id: markerId, command, ok: true, action: state === undefined ? { type: 'marker', marker } : { type: 'marker', marker, state } };
+    }
     if (name === 'reset') {
       this.remember(parsed.data.id);
       const reason = (parsed.data as { reason?: string }).reason ?? `cmd/reset ${parsed.data.id}`;

@@ -11,6 +11,8 @@ export type GovernorEventKind =
   | 'clamp'
   | 'charge-limit'
   | 'dose-exhausted'
+  /** VNS (limits.vns): an on-period ramped off to end by maxOn_s, or a request to turn on refused within minOff_s. */
+  | 'duty-cycle'
   | 'session-end';
 
 export interface GovernorEvent {

@@ -3,6 +3,7 @@ import type { FeatureExtractorOptions, FeatureFrame } from '../signals/featureEx
 import { featureFrames } from '../signals/operators.js';
 import type { SampleBlock } from '../signals/sampleBlock.js';
 import { clip, type CommandDelivery, CommandProcessor, type CommandRules, MAX_NAME_CHARS } from './commands.js';
+import { describeMarker, type Marker, type StateSwitch, switchPolicyState } from './marker.js';
 import type { DriverEvent } from './driverEvent.js';
 import type { GovernorEvent } from './governorEvent.js';
 import type { Policy } from './policies/policy.js';
@@ -56,7 +57,38 @@ export interface PulseEvent {
   readonly reason: string;
 }
 
-export type SessionEvent = GovernorEvent | CommandEvent | SessionMarkEvent | DriverEvent | AnnotationEvent | PulseEvent;
+/**
+ * A marker (docs/markers.md): free text or a medication, with an optional declared state,
+ * from cmd/marker (`neuroloop mark`) or a replayed recording's `[marker]` annotation. It
+ * is traced, recorded as a `[marker]` annotation, published and counted in the summary.
+ */
+export interface MarkerEvent {
+  readonly t_s: number;
+  readonly kind: 'marker';
+  readonly reason: string;
+  readonly marker: Marker;
+}
+
+/**
+ * A marker's declared state switched the policy's parameters to the state's set, from the
+ * next frame (ok), or could not (an unknown state in a replayed file: nothing changed).
+ */
+export interface PolicyStateEvent {
+  readonly t_s: number;
+  readonly kind: 'policy-state';
+  readonly reason: string;
+  readonly state: string;
+  readonly ok: boolean;
+  /** Parameter -> new value (ok only). */
+  readonly changed?: Readonly<Record<string, number>>;
+  /** The same parameters before (ok only). */
+  readonly previous?: Readonly<Record<string, number>>;
+}
+
+/** Most markers listed in the summary (all are counted; the trace holds every one). */
+export const MAX_SUMMARY_MARKERS = 1000;
+
+export type SessionEvent = GovernorEvent | CommandEvent | SessionMarkEvent | DriverEvent | AnnotationEvent | PulseEvent | MarkerEvent | PolicyStateEvent;
 
 /** The answer to a command (published on cmd/ack). */
 export interface CommandAck {
@@ -113,6 +145,8 @@ export interface SessionSummaryCore {
   /** A pulse modality's pulses: fired through the PulseGovernor, refused (by reason). Null without one. */
   pulses: { schedule: string; fired: number; refused: number; refusedBy: Record<string, number> } | null;
   latched: string | null;
+  /** Markers taken (docs/markers.md): how many, the policy's declared state at the end (null: none declared), the first MAX_SUMMARY_MARKERS. */
+  markers: { count: number; state: string | null; list: ({ t_s: number } & Marker)[] };
 }
 
 export interface SessionOptions {
@@ -171,6 +205,9 @@ export class ClosedLoopSession {
   private pendingPulses: PulseEvent[] = [];
   private readonly pulseRefusals: Record<string, number> = {};
   private readonly commands: CommandProcessor;
+  /** The state the last marker switched the policy to (docs/markers.md); null: none yet. */
+  private policyState: string | null = null;
+  private readonly markerList: ({ t_s: number } & Marker)[] = [];
 
   constructor(options: SessionOptions) {
     this.o = options;
@@ -206,6 +243,9 @@ export class ClosedLoopSession {
       if (this.o.governor.latched === null && !this.stopRequested) this.o.pulses?.stimulator.resume();
       this.report(tick.events);
       reason = `cmd/reset ${decision.id} accepted${tick.events.length === 0 ? ' (nothing was latched)' : ''}`;
+    } else if (action.type === 'marker') {
+      this.mark(action.marker, this.lastT_s, action.state);
+      reason = `cmd/marker ${decision.id} accepted: ${describeMarker(action.marker)}`;
     } else {
       this.o.policy.retune(action.next);
       reason = `cmd/policy ${decision.id} accepted: ${Object.entries(action.changed).map(([k, v]) => `${k}=${v}`).join(', ')}`;
@@ -291,10 +331,32 @@ export class ClosedLoopSession {
 
   /**
    * Something a driver noticed (a gap, a fallback to polling), or an annotation of a
-   * replayed file: logged, published and traced (in the next step) like every event.
+   * replayed file: logged, published and traced (in the next step) like every event. A
+   * replayed file's marker is taken as cmd/marker took it live: a declared state switches
+   * the policy's parameters from the next frame, or, unknown to this config's policy, is
+   * an event saying so and changes nothing.
    */
-  note(event: DriverEvent | AnnotationEvent): void {
-    this.report([event]);
+  note(event: DriverEvent | AnnotationEvent | MarkerEvent): void {
+    if (event.kind === 'marker') this.mark(event.marker, event.t_s, event.marker.state === undefined ? undefined : switchPolicyState(this.o.policy.parameters(), event.marker.state));
+    else this.report([event]);
+  }
+
+  /**
+   * A marker at `t_s`: its event, then, with a declared state, the switch of the policy's
+   * parameters (retuned now, in force from the next frame) and its event.
+   */
+  private mark(marker: Marker, t_s: number, change: StateSwitch | undefined): void {
+    this.report([{ t_s, kind: 'marker', reason: `marker: ${describeMarker(marker)}`, marker }]);
+    if (this.markerList.length < MAX_SUMMARY_MARKERS) this.markerList.push({ t_s, ...marker });
+    if (change === undefined) return;
+    if (!change.ok) {
+      this.report([{ t_s, kind: 'policy-state', reason: `policy state ${change.state} not taken: ${change.error}; parameters unchanged`, state: change.state, ok: false }]);
+      return;
+    }
+    this.o.policy.retune(change.next);
+    this.policyState = change.state;
+    const what = Object.entries(change.changed).map(([k, v]) => `${k} ${change.previous[k]} -> ${v}`).join(', ');
+    this.report([{ t_s, kind: 'policy-state', reason: `policy state ${change.state}: ${what} (from the next frame)`, state: change.state, ok: true, changed: change.changed, previous: change.previous }]);
   }
 
   /**
@@ -328,6 +390,7 @@ export class ClosedLoopSession {
       dose: { ...dose },
       pulses: this.o.pulses ? { schedule: this.o.pulses.schedule.describe, fired: this.o.pulses.governor.pulses, refused: this.eventCounts['pulse-refused'] ?? 0, refusedBy: { ...this.pulseRefusals } } : null,
       latched: this.o.governor.latched,
+      markers: { count: this.eventCounts.marker ?? 0, state: this.policyState, list: this.markerList.map((m) => ({ ...m })) },
     };
   }
 

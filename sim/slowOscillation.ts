@@ -1,4 +1,4 @@
-import { SeededRandom } from './seededRandom.js';
+import { RhythmVariability } from './rhythmVariability.js';
 
 /** Correlation time of the slow oscillation's envelope: deep-sleep SO trains come and go over seconds. */
 export const SLOW_OSCILLATION_ENVELOPE_S = 3;
@@ -12,21 +12,12 @@ const SLOW_OSCILLATION_SEED_MIX = 0x2545f491;
 /**
  * The opt-in slow oscillation of deep (N3) sleep, for closed-loop auditory stimulation
  * (Ngo et al. 2013): a rhythm near `frequency_Hz` whose frequency wanders and whose
- * amplitude waxes and wanes (the modulus of a complex Ornstein-Uhlenbeck process, mean 1,
- * Rayleigh-distributed: a peak amplitude of 75 uV gives negative half-waves below -80 uV
- * in about a third of its cycles, none in quiet stretches). Common to every channel (SO are
- * widespread over the scalp). Steps exactly: v <- v e^{-dt/tau} + sd sqrt(1 - e^{-2 dt/tau}) N(0, 1).
+ * amplitude waxes and wanes fully (RhythmVariability, depth 1: a peak amplitude of 75 uV
+ * gives negative half-waves below -80 uV in part of its cycles, none in quiet stretches).
+ * Common to every channel (SO are widespread over the scalp).
  */
 export class SlowOscillation {
-  private readonly random: SeededRandom;
-  private readonly draws = new Float64Array(3);
-  private readonly envelopeDecay: number;
-  private readonly envelopeKick: number;
-  private readonly wanderDecay: number;
-  private readonly wanderKick: number;
-  private envelopeRe: number;
-  private envelopeIm: number;
-  private wander_Hz = 0;
+  private readonly variability: RhythmVariability;
   private phase = 0;
 
   constructor(
@@ -35,26 +26,20 @@ export class SlowOscillation {
     private readonly amplitude_uV: number,
     private readonly frequency_Hz: number,
   ) {
-    this.random = new SeededRandom((seed ^ SLOW_OSCILLATION_SEED_MIX) >>> 0);
-    const dt = 1 / fs_Hz;
-    this.envelopeDecay = Math.exp(-dt / SLOW_OSCILLATION_ENVELOPE_S);
-    this.envelopeKick = Math.sqrt(1 - this.envelopeDecay * this.envelopeDecay);
-    this.wanderDecay = Math.exp(-dt / SLOW_OSCILLATION_WANDER_S);
-    this.wanderKick = SLOW_OSCILLATION_WANDER_HZ * Math.sqrt(1 - this.wanderDecay * this.wanderDecay);
-    this.envelopeRe = this.random.normal();
-    this.envelopeIm = this.random.normal();
+    this.variability = new RhythmVariability((seed ^ SLOW_OSCILLATION_SEED_MIX) >>> 0, fs_Hz, {
+      wanderSd_Hz: SLOW_OSCILLATION_WANDER_HZ,
+      wander_s: SLOW_OSCILLATION_WANDER_S,
+      envelope_s: SLOW_OSCILLATION_ENVELOPE_S,
+      depth: 1,
+    });
   }
 
   /** The next sample, uV. */
   next(): number {
-    this.random.normalsInto(this.draws, 3);
-    this.envelopeRe = this.envelopeRe * this.envelopeDecay + this.envelopeKick * this.draws[0];
-    this.envelopeIm = this.envelopeIm * this.envelopeDecay + this.envelopeKick * this.draws[1];
-    this.wander_Hz = this.wander_Hz * this.wanderDecay + this.wanderKick * this.draws[2];
+    const offset_Hz = this.variability.step();
     // Kept above 0.2 Hz so it never runs backwards.
-    this.phase += (2 * Math.PI * Math.max(0.2, this.frequency_Hz + this.wander_Hz)) / this.fs_Hz;
+    this.phase += (2 * Math.PI * Math.max(0.2, this.frequency_Hz + offset_Hz)) / this.fs_Hz;
     if (this.phase > 2 * Math.PI) this.phase -= 2 * Math.PI;
-    const gain = Math.hypot(this.envelopeRe, this.envelopeIm) / Math.sqrt(Math.PI / 2);
-    return this.amplitude_uV * gain * Math.sin(this.phase);
+    return this.amplitude_uV * this.variability.gain * Math.sin(this.phase);
   }
 }

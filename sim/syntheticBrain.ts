@@ -1,4 +1,6 @@
 import { pinkNoiseInto } from './pinkNoise.js';
+import { PulseResponse } from './pulseResponse.js';
+import { RhythmVariability } from './rhythmVariability.js';
 import { SlowOscillation } from './slowOscillation.js';
 import { SeededRandom } from './seededRandom.js';
 
@@ -49,6 +51,10 @@ export interface PlantParameters {
   readonly hill: number;
   readonly tau_ms: number;
   readonly stimArtifact_uV_per_mA: number;
+  /** Opt-in (absent or 0: none): peak of the artefact a fired pulse leaves in the signal (sim/pulseResponse.ts). */
+  readonly pulseArtifact_uV?: number;
+  /** Opt-in (absent or 0: none): peak of the evoked response to a fired pulse. */
+  readonly evokedResponse_uV?: number;
 }
 
 export interface SyntheticBrainOptions {
@@ -96,54 +102,6 @@ export const ALPHA_WAX_WANE_S = 0.4;
 /** Seeds the opt-in alpha variability's own generator from the brain's seed, so turning it on leaves every other draw where it was. */
 const ALPHA_VARIABILITY_SEED_MIX = 0x5bd1e995;
 
-/**
- * The opt-in alpha variability: its own seeded generator and three Ornstein-Uhlenbeck
- * processes (frequency offset, real and imaginary part of the envelope), each stepped
- * exactly: v <- v e^{-dt/tau} + sd sqrt(1 - e^{-2 dt/tau}) N(0, 1).
- */
-class AlphaVariability {
-  private readonly random: SeededRandom;
-  private readonly draws = new Float64Array(3);
-  private readonly wanderDecay: number;
-  private readonly wanderKick: number;
-  private readonly envelopeDecay: number;
-  private readonly envelopeKick: number;
-  private wander_Hz = 0;
-  private envelopeRe: number;
-  private envelopeIm: number;
-
-  constructor(
-    seed: number,
-    fs_Hz: number,
-    private readonly wanderSd_Hz: number,
-    private readonly depth: number,
-  ) {
-    this.random = new SeededRandom((seed ^ ALPHA_VARIABILITY_SEED_MIX) >>> 0);
-    const dt = 1 / fs_Hz;
-    this.wanderDecay = Math.exp(-dt / ALPHA_WANDER_S);
-    this.wanderKick = wanderSd_Hz * Math.sqrt(1 - this.wanderDecay * this.wanderDecay);
-    this.envelopeDecay = Math.exp(-dt / ALPHA_WAX_WANE_S);
-    this.envelopeKick = Math.sqrt(1 - this.envelopeDecay * this.envelopeDecay);
-    // The envelope starts in its stationary distribution (unit variance per part).
-    this.envelopeRe = this.random.normal();
-    this.envelopeIm = this.random.normal();
-  }
-
-  /** Steps one sample; returns the frequency offset in Hz (read `gain` after it). */
-  step(): number {
-    this.random.normalsInto(this.draws, 3);
-    this.wander_Hz = this.wander_Hz * this.wanderDecay + this.wanderKick * this.draws[0];
-    this.envelopeRe = this.envelopeRe * this.envelopeDecay + this.envelopeKick * this.draws[1];
-    this.envelopeIm = this.envelopeIm * this.envelopeDecay + this.envelopeKick * this.draws[2];
-    return this.wanderSd_Hz > 0 ? this.wander_Hz : 0;
-  }
-
-  /** Amplitude factor, mean 1: (1 - depth) + depth |u| / E|u|, E|u| = sqrt(pi / 2) for unit-variance parts. */
-  get gain(): number {
-    return 1 - this.depth + (this.depth * Math.hypot(this.envelopeRe, this.envelopeIm)) / Math.sqrt(Math.PI / 2);
-  }
-}
-
 /** Rise and fall of a burst envelope (raised cosine), capped at a quarter of the burst. */
 const BURST_EDGE_MS = 60;
 const SPIKE_MS = 12;
@@ -182,7 +140,9 @@ export class SyntheticBrain {
   private alphaDrift = 0;
   private alphaPhase = 0;
   /** The opt-in frequency wander and waxing/waning; null (the default) leaves alpha as it always was. */
-  private readonly alphaVariability: AlphaVariability | null;
+  private readonly alphaVariability: RhythmVariability | null;
+  /** What fired pulses do to the signal; null without pulseArtifact_uV or evokedResponse_uV. */
+  private readonly pulseResponse: PulseResponse | null;
   /** The opt-in slow oscillation; null (the default) adds nothing and draws nothing. */
   private readonly slowOscillation: SlowOscillation | null;
   // Artefacts.
@@ -227,7 +187,10 @@ export class SyntheticBrain {
     const waxWane = options.brain.alphaWaxWane ?? 0;
     if (!(wander_Hz >= 0) || !Number.isFinite(wander_Hz)) throw new Error(`alphaFrequencyWander_Hz must be a finite number >= 0, got ${wander_Hz}`);
     if (!(waxWane >= 0 && waxWane <= 1)) throw new Error(`alphaWaxWane must be from 0 to 1, got ${waxWane}`);
-    this.alphaVariability = wander_Hz > 0 || waxWane > 0 ? new AlphaVariability(options.seed, options.fs_Hz, wander_Hz, waxWane) : null;
+    this.alphaVariability = wander_Hz > 0 || waxWane > 0 ? new RhythmVariability((options.seed ^ ALPHA_VARIABILITY_SEED_MIX) >>> 0, options.fs_Hz, { wanderSd_Hz: wander_Hz, wander_s: ALPHA_WANDER_S, envelope_s: ALPHA_WAX_WANE_S, depth: waxWane }) : null;
+    const artifact_uV = options.plant.pulseArtifact_uV ?? 0;
+    const evoked_uV = options.plant.evokedResponse_uV ?? 0;
+    this.pulseResponse = artifact_uV !== 0 || evoked_uV !== 0 ? new PulseResponse(options.fs_Hz, artifact_uV, evoked_uV) : null;
     const so_uV = options.brain.slowOscillation_uV ?? 0;
     if (!(so_uV >= 0) || !Number.isFinite(so_uV)) throw new Error(`slowOscillation_uV must be a finite number >= 0, got ${so_uV}`);
     this.slowOscillation = so_uV > 0 ? new SlowOscillation(options.seed, options.fs_Hz, so_uV, options.brain.slowOscillationFrequency_Hz ?? 0.8) : null;
@@ -263,6 +226,11 @@ export class SyntheticBrain {
       this.longBurstCount++;
     }
     this.runLength = 0;
+  }
+
+  /** A pulse was fired (the simulated pulse stimulator calls this): its artefact and evoked response start at the next sample. */
+  pulse(): void {
+    this.pulseResponse?.pulse();
   }
 
   /** The stimulation the plant sees from now on (the simulated stimulator calls this). */
@@ -356,6 +324,7 @@ export class SyntheticBrain {
       if (this.stimPhase > twoPi) this.stimPhase -= twoPi;
       const stimArtifact = plant.stimArtifact_uV_per_mA * this.stimAmplitude_mA * Math.sin(this.stimPhase);
       const slow = this.slowOscillation?.next() ?? 0;
+      const evoked = this.pulseResponse?.next() ?? 0;
 
       const t = this.index * dt;
       const beta = this.envelope_uV * Math.sin(this.betaPhase);
@@ -370,7 +339,8 @@ export class SyntheticBrain {
           brain.lineAmplitude_uV * Math.sin(twoPi * brain.lineFrequency_Hz * t + this.linePhase[c]) +
           spike +
           stimArtifact +
-          slow;
+          slow +
+          evoked;
         if (this.saturationLeft > 0) x = this.saturationSign * clip;
         if (x > clip) {
           x = clip;

@@ -14,6 +14,9 @@ const OTHER_GOVERNOR = '#ff7f0e';
 
 const COLOURS: Readonly<Record<string, string>> = {
   annotation: '#9467bd',
+  // Markers (docs/markers.md) are drawn and labelled as the recording's annotations are.
+  marker: '#9467bd',
+  'policy-state': '#17becf',
   command: '#1f77b4',
   driver: '#8c564b',
   'session-start': '#7f7f7f',

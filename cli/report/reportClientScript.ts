@@ -72,7 +72,7 @@ export const REPORT_CLIENT_SCRIPT = String.raw`
     const from = lowerBound(times, u.scales.x.min);
     const to = lowerBound(times, u.scales.x.max + 1e-9);
     const px = devicePixelRatio;
-    const layerOf = (kind) => (kind === 'annotation' ? 2 : markerColour(kind) === SAFETY_COLOUR ? 1 : 0);
+    const layerOf = (kind) => (kind === 'annotation' || kind === 'marker' ? 2 : markerColour(kind) === SAFETY_COLOUR ? 1 : 0);
     ctx.save();
     ctx.lineWidth = Math.max(1, px);
     for (let layer = 0; layer < 3; layer++) {

@@ -142,11 +142,12 @@ function collectEvents(run: ReportRun): TraceEvent[] {
   return events.sort((a, b) => a.t_s - b.t_s);
 }
 
-/** The recording's annotations first (they are why one looks), then the rest in time order. */
+/** The recording's annotations and markers first (they are why one looks), then the rest in time order. */
 function capEvents(events: readonly TraceEvent[]): { shown: TraceEvent[]; omitted: Record<string, number> } {
   if (events.length <= MAX_EVENTS_PER_RUN) return { shown: [...events], omitted: {} };
-  const annotations = events.filter((e) => e.kind === 'annotation');
-  const others = events.filter((e) => e.kind !== 'annotation');
+  const marks = (e: TraceEvent): boolean => e.kind === 'annotation' || e.kind === 'marker';
+  const annotations = events.filter(marks);
+  const others = events.filter((e) => !marks(e));
   const shown = [...annotations, ...others].slice(0, MAX_EVENTS_PER_RUN);
   const omitted: Record<string, number> = {};
   for (const e of [...annotations, ...others].slice(MAX_EVENTS_PER_RUN)) omitted[e.kind] = (omitted[e.kind] ?? 0) + 1;

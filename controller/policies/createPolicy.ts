@@ -5,6 +5,8 @@ import { OpenLoopPolicy } from './openLoopPolicy.js';
 import type { Policy } from './policy.js';
 import { ProportionalPolicy } from './proportionalPolicy.js';
 import { ThresholdPolicy } from './thresholdPolicy.js';
+import { CurrentSessionPolicy } from './currentSessionPolicy.js';
+import { VnsDutyCyclePolicy, VnsResponsivePolicy } from './vnsPolicies.js';
 
 export function createPolicy(config: PolicyConfig): Policy {
   switch (config.kind) {
@@ -18,5 +20,13 @@ export function createPolicy(config: PolicyConfig): Policy {
       return new DualThresholdPolicy(config);
     case 'proportional':
       return new ProportionalPolicy(config);
+    // The current modalities (docs/modalities-currents.md).
+    case 'vns-duty-cycle':
+      return new VnsDutyCyclePolicy(config);
+    case 'vns-responsive':
+      return new VnsResponsivePolicy(config);
+    case 'tdcs-ramp':
+    case 'tacs':
+      return new CurrentSessionPolicy(config);
   }
 }

@@ -28,7 +28,15 @@ export const NEUROLOOP_TAG = {
    * The text after the tag is the reason the session ended.
    */
   end: '[end]',
+  /**
+   * A marker (docs/markers.md): "[marker] " and the marker as JSON (markerJson), e.g.
+   * `[marker] {"medication":{"drug":"levodopa","dose":100,"unit":"mg","route":"oral"},"state":"MedOn"}`.
+   * Unlike the session's log, a replay takes it back as the same marker (its declared
+   * state switches the policy again).
+   */
+  marker: '[marker]',
 } as const;
+
 
 /** The equipment subfield value of a neuroloop recording starts with this. */
 export const NEUROLOOP_EQUIPMENT = 'neuroloop';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { markerSchema } from '../../controller/marker.js';
 
 /**
  * The telemetry contract (docs/telemetry.md): zod schemas of every JSON payload under
@@ -58,7 +59,7 @@ export const stimPayload = z.object({
   reason: z.string().describe('Why it last changed.'),
 });
 
-/** `events` (QoS 1): governor events, faults, commands accepted or refused. */
+/** `events` (QoS 1): governor events, faults, commands accepted or refused, markers and the policy states they declare. */
 export const eventPayload = z.object({
   v: z.literal(TELEMETRY_VERSION),
   seq: z.number().int(),
@@ -68,6 +69,10 @@ export const eventPayload = z.object({
   command: z.string().optional(),
   id: z.string().nullable().optional(),
   ok: z.boolean().optional(),
+  marker: markerSchema.optional().describe('kind "marker": the marker (docs/markers.md).'),
+  state: z.string().optional().describe('kind "policy-state": the state declared by a marker.'),
+  changed: z.record(z.string(), z.number()).optional().describe('kind "policy-state": parameter -> value from the next frame.'),
+  previous: z.record(z.string(), z.number()).optional().describe('kind "policy-state": the same parameters before.'),
 });
 
 /** `cmd/ack` (QoS 1): the answer to every command. Echoed text (id, error) is at most 200 characters. */
@@ -86,6 +91,7 @@ export type EventPayload = z.infer<typeof eventPayload>;
 export type AckPayload = z.infer<typeof ackPayload>;
 
 export { commandSchemas } from '../../controller/commands.js';
+export { type Marker, markerCommandSchema, markerSchema, medicationSchema } from '../../controller/marker.js';
 export { decodeRawFrame, RAW_FRAME_VERSION, RAW_HEADER_BYTES, type RawFrame } from './rawFrame.js';
 
 /** Topic names under `<prefix>/<rig>/`. */

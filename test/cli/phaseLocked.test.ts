@@ -8,8 +8,16 @@ import { REPO, runCli, tempDir } from '../helpers/cli.js';
 const EXAMPLE = join(REPO, 'config/examples/tms-alpha-peak.yaml');
 const CLAS = join(REPO, 'config/examples/clas-slow-oscillation.yaml');
 
+const pulsesOf = (trace: string): number[] =>
+  readFileSync(trace, 'utf8')
+    .trimEnd()
+    .split('\n')
+    .flatMap((l) => (JSON.parse(l) as { events?: { kind: string; index: number }[] }).events ?? [])
+    .filter((e) => e.kind === 'pulse')
+    .map((e) => e.index);
+
 /** Runs an example recorded, and returns the fired pulses (from the trace) and the first channel as written to the BDF+. */
-async function recordedRun(config: string, duration_s: number): Promise<{ fired: number[]; refused: number; x: number[] }> {
+async function recordedRun(config: string, duration_s: number): Promise<{ fired: number[]; refused: number; x: number[]; bdf: string }> {
   const dir = tempDir();
   const trace = join(dir, 'trace.ndjson');
   const r = await runCli(['run', '--config', config, '--no-mqtt', '--speed', 'max', '--duration', String(duration_s), '--record', dir, '--trace', trace]);
@@ -19,13 +27,13 @@ async function recordedRun(config: string, duration_s: number): Promise<{ fired:
   const signal = await openEdfSignal(join(dir, folder, 'signal.bdf'), { block_samples: 1000, onNotice: () => {} });
   const x: number[] = [];
   for await (const item of signal.items) if (item.kind === 'block') for (const v of item.block.data[0]) x.push(v);
-  return { fired: events.filter((e) => e.kind === 'pulse').map((e) => e.index), refused: events.filter((e) => e.kind === 'pulse-refused').length, x };
+  return { fired: pulsesOf(trace), refused: events.filter((e) => e.kind === 'pulse-refused').length, x, bdf: join(dir, folder, 'signal.bdf') };
 }
 
 describe('config/examples/tms-alpha-peak.yaml: alpha-peak-triggered pulses, judged as Zrenner et al. 2020 judge them', () => {
   it('recorded and read back, its pulses land on the alpha peak of the recorded signal: circular SD <= 35 deg, mean within 10 deg (top half)', async () => {
     // The recording as written to disk (24-bit BDF+), not the simulator's memory.
-    const { fired, refused, x } = await recordedRun(EXAMPLE, 180);
+    const { fired, refused, x, bdf } = await recordedRun(EXAMPLE, 180);
     expect(refused).toBe(0);
     expect(x.length).toBe(180_000);
     const accuracy = phaseAccuracy(x, fired, { fs_Hz: 1000, band: { lo_Hz: 8, hi_Hz: 13 }, targetPhase_deg: 0 });
@@ -34,6 +42,11 @@ describe('config/examples/tms-alpha-peak.yaml: alpha-peak-triggered pulses, judg
     expect(Math.abs(accuracy.topHalf.circMean_deg)).toBeLessThanOrEqual(10);
     // At least 2 s apart (the refractory period and the governor's limit).
     for (let i = 1; i < fired.length; i++) expect(fired[i] - fired[i - 1]).toBeGreaterThanOrEqual(2000);
+    // Replayed from its recording with the same config, the loop fires the same pulses at the same samples.
+    const replayTrace = join(tempDir(), 'replay.ndjson');
+    const replay = await runCli(['replay', bdf, '--config', EXAMPLE, '--trace', replayTrace]);
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(pulsesOf(replayTrace)).toEqual(fired);
   }, 120_000);
 
   it('clas-slow-oscillation.yaml: clicks at the up-state of slow oscillations (Ngo et al. 2013): each after a trough below -80 uV, on the up-state peak', async () => {

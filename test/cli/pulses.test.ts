@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { openEdfAnnotations } from '../../drivers/edf/edfReader.js';
+import { openEdfAnnotations, openEdfSignal } from '../../drivers/edf/edfReader.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 
 const ITBS = 'config/examples/tms-itbs.yaml';
@@ -78,5 +78,19 @@ describe('neuroloop run with a pulse modality (config/examples/tms-itbs.yaml)', 
     expect(pulses[0].text).toMatch(/pulse: pulse 1 \(train 1\)$/);
     // Onsets count from the header's start time, which is the session's first sample minus a part second.
     pulses.forEach((a, n) => expect(a.onset_s - file.dataStart_s).toBeCloseTo(5 + Math.floor(n / 3) * 0.2 + (n % 3) * 0.02, 6));
+  });
+
+  it('in sim, each fired pulse reaches the simulated patient: its artefact is in the recording from the end of the block that fired it', async () => {
+    const dir = tempDir();
+    const r = await runCli(['run', '--config', ITBS, '--no-mqtt', '--speed', 'max', '--duration', '8', '--record', dir, '--set', 'source.plant.pulseArtifact_uV=500']);
+    expect(r.code, r.stderr).toBe(0);
+    const [folder] = readdirSync(dir);
+    const signal = await openEdfSignal(join(dir, folder, 'signal.bdf'), { block_samples: 1000, onNotice: () => {} });
+    const x: number[] = [];
+    for await (const item of signal.items) if (item.kind === 'block') for (const v of item.block.data[0]) x.push(v);
+    const above = x.flatMap((v, i) => (v > 300 ? [i] : []));
+    // Pulses at 5000, 5020, 5040, ... (1 kHz) in blocks of 10 samples: each artefact starts at the block's end, 2 samples above 300 uV (2 ms decay).
+    expect(above.slice(0, 6)).toEqual([5010, 5011, 5030, 5031, 5050, 5051]);
+    expect(above.every((i) => i >= 5010)).toBe(true);
   });
 });

@@ -145,7 +145,10 @@ describe('the closed loop on emulated hardware', () => {
   it('pulses on the TTL trigger line: each pulse the governor fires is one 1 ms pulse on the emulated line, traced at its sample', async () => {
     const raw = readConfigFile(EXAMPLE) as Record<string, Record<string, unknown>>;
     raw.gpio = { ...raw.gpio, trigger: { line: 23, pulseWidth_us: 1000 } };
-    raw.limits = { ...raw.limits, pulses: { minInterval_ms: 1000, maxPerTrain: 1, maxTrainDuration_ms: 0, minInterTrain_ms: 1500, maxPerSession: 8 } };
+    // A pulse modality delivers no current: modality ttl, the amplitude limit 0, no amplitude policy.
+    raw.stimulator = { ...raw.stimulator, modality: 'ttl' };
+    raw.policy = { kind: 'off' };
+    raw.limits = { ...raw.limits, amplitude_mA: { max: 0 }, pulses: { minInterval_ms: 1000, maxPerTrain: 1, maxTrainDuration_ms: 0, minInterTrain_ms: 1500, maxPerSession: 8 } };
     // Single pulses every 2 s from 5 s, eight of them (the session cap).
     raw.pulses = { schedule: { kind: 'pattern', pulsesPerBurst: 1, burstRate_Hz: 0.5, on_s: 1000, total: 8, start_s: 5 } };
     const events: SessionEvent[] = [];
