@@ -182,6 +182,8 @@ async function compose(config: Config, o: SessionOverrides, hooks: SessionHooks,
         minInterval_ms: config.limits.pulses?.minInterval_ms ?? Number.POSITIVE_INFINITY,
         delay_ms: t.delay_ms,
         onEvent: (reason) => hardware.onDriverEvent({ t_s: session?.end_s ?? 0, kind: 'driver', device: `trigger GPIO${t.line}`, reason }),
+        // On emulated hardware the simulated patient feels each pulse when its edge is made.
+        onEdge: hardware.rig === null ? undefined : () => brain()?.pulse(),
       });
     }
     // Without a trigger line the pulses are decided and traced, and reach the simulated patient when there is one (else nowhere: a replay).

@@ -37,6 +37,8 @@ export interface TtlPulseStimulatorOptions {
   readonly delay_ms: number;
   /** Something a researcher must know about one pulse (late, held back, cancelled, not sent): logged and traced. */
   readonly onEvent?: (reason: string) => void;
+  /** Each edge the line really made (emulated hardware: the simulated patient behind it feels the pulse then). */
+  readonly onEdge?: (index: number) => void;
 }
 
 /**
@@ -99,6 +101,7 @@ export class TtlPulseStimulator implements PulseStimulatorPort {
       this.lastIndex = pulse.index;
       this.lastStart_ms = t;
       this.maxLatency_ms = Math.max(this.maxLatency_ms, t - sampleTime_ms);
+      this.o.onEdge?.(pulse.index);
     };
     if (at <= now) start();
     else this.waiting.set(ticket, { cancel: this.o.clock.setTimer(at - now, start), index: pulse.index });

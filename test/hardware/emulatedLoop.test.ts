@@ -151,8 +151,22 @@ describe('the closed loop on emulated hardware', () => {
     raw.limits = { ...raw.limits, amplitude_mA: { max: 0 }, pulses: { minInterval_ms: 1000, maxPerTrain: 1, maxTrainDuration_ms: 0, minInterTrain_ms: 1500, maxPerSession: 8 } };
     // Single pulses every 2 s from 5 s, eight of them (the session cap).
     raw.pulses = { schedule: { kind: 'pattern', pulsesPerBurst: 1, burstRate_Hz: 0.5, on_s: 1000, total: 8, start_s: 5 } };
+    // The simulated patient behind the chips feels each edge: a 300 uV evoked response, no artefacts of its own.
+    const source = raw.source as { emulation?: { brain?: object; plant?: object } };
+    source.emulation = { ...source.emulation, brain: { ...source.emulation?.brain, artifactRate_per_min: 0 }, plant: { ...source.emulation?.plant, evokedResponse_uV: 300 } };
     const events: SessionEvent[] = [];
-    const built = await buildSession(parseConfig(raw, EXAMPLE), { configDir: `${REPO}config/examples`, duration_s: 40, speed: 'max' }, { onEvent: (e) => events.push(e) });
+    const responseAt: number[] = [];
+    const built = await buildSession(
+      parseConfig(raw, EXAMPLE),
+      { configDir: `${REPO}config/examples`, duration_s: 40, speed: 'max' },
+      {
+        onEvent: (e) => events.push(e),
+        onBlock: (block) => {
+          const x = block.data[0];
+          for (let i = 0; i < x.length; i++) if (x[i] < -150 && (responseAt.length === 0 || block.firstIndex + i - responseAt[responseAt.length - 1] > 0.5 * block.fs_Hz)) responseAt.push(block.firstIndex + i);
+        },
+      },
+    );
     try {
       await lastValueFrom(built.steps.pipe(toArray()));
     } finally {
@@ -172,5 +186,10 @@ describe('the closed loop on emulated hardware', () => {
     for (let i = 1; i < rising.length; i++) expect((rising[i].t_ms - rising[i - 1].t_ms) / 2000).toBeCloseTo(1 / 1.03, 1);
     expect(line.history.at(-1)!.level).toBe(0);
     expect(line.released).toBe(true);
+    // One evoked response per edge in the samples the driver read back, each just after its pulse's sample.
+    const firedIndex = fired.map((e) => Math.round(e.t_s * built.fs_Hz));
+    expect(responseAt).toHaveLength(8);
+    responseAt.forEach((at, k) => expect(at - firedIndex[k]).toBeGreaterThan(0));
+    responseAt.forEach((at, k) => expect(at - firedIndex[k]).toBeLessThan(built.fs_Hz * 0.2));
   }, 120_000);
 });
