@@ -162,6 +162,12 @@ async function compose(config: Config, o: SessionOverrides, hooks: SessionHooks,
     o.onNotice?.(`signals.threads is ${threads}, more than the ${availableParallelism()} core(s) here: the threads will take turns, and decisions come later, not sooner`);
   }
   const policy = createPolicy(config.policy);
+  const p = config.policy;
+  if ((p.kind === 'tdcs-ramp' || p.kind === 'tacs') && o.duration_s !== undefined) {
+    // The session's end cuts a current at once; the policy's own ramp down comes only at the end of its duration.
+    const rampDownEnds_s = p.startupDelay_ms / 1000 + p.duration_s;
+    if (o.duration_s < rampDownEnds_s) o.onNotice?.(`--duration ${o.duration_s} s ends the session before the ${p.kind} policy's ramp down (done at ${rampDownEnds_s} s): the current will be cut at once at the end; use --duration ${Math.ceil(rampDownEnds_s + 1)} or more, or Ctrl+C, which ramps it down`);
+  }
   // The modality's limits (limits.vns, limits.current, limits.pulses) as the config file declared them; a mismatch throws.
   const governor = new SafetyGovernor(config.limits, config.stimulator.modality);
   let pulses: SessionOptions['pulses'];

@@ -13,6 +13,10 @@ export function configCommand(argv: string[]): number {
   }
   if (verb === 'schema') {
     if (rest.length > 0) throw new InputError(`config schema: unexpected argument "${rest[0]}"`);
+    // `config schema | head`: a reader that stops early is not an error (EPIPE).
+    process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+    });
     process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
     return 0;
   }

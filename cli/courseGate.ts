@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { coursePlan } from '../config/coursePlan.js';
 import type { Config } from '../config/schema.js';
 import { checkCourseLimits, type PlannedDose } from '../controller/courseLimits.js';
 import { beginCourseSession, type CourseSessionEntry, courseLedgerPath, readCourseLedger, type SessionOutcome } from '../drivers/courseLedger.js';
@@ -17,6 +18,17 @@ export interface CourseDoseSoFar {
   readonly onTime_s: number;
 }
 
+/**
+ * The config with rig.courseLedger made absolute (relative to the config file): what a
+ * session records in its config.yaml, so that running the recorded config counts against
+ * the same ledger, not a new one beside the recording.
+ */
+export function withAbsoluteLedger(config: Config, configDir: string): Config {
+  const own = config.rig.courseLedger;
+  if (own === undefined || isAbsolute(own)) return config;
+  return { ...config, rig: { ...config.rig, courseLedger: resolve(configDir, own) } };
+}
+
 /** Where the rig's course ledger is: rig.courseLedger (relative to the config file) or the per-user default. */
 export function ledgerPathOf(config: Config, configDir: string): string {
   const own = config.rig.courseLedger;
@@ -24,22 +36,9 @@ export function ledgerPathOf(config: Config, configDir: string): string {
   return isAbsolute(own) ? own : resolve(configDir, own);
 }
 
-/**
- * The most a session of this config can deliver, for the course check: a pulse pattern's
- * total (capped by limits.pulses.maxPerSession), 0 pulses without a pulse modality; the
- * session's charge budget (limits.dose.maxCharge_mC, or limits.current.maxCharge_mC for
- * tdcs and tacs), 0 when the amplitude limit is 0 (no current at all), else unbounded (null: refused where a daily charge limit is set, since
- * nothing bounds what this session could add).
- */
+/** The most a session of this config can deliver, for the course check (config/coursePlan.ts). */
 export function plannedDose(config: Config): PlannedDose {
-  const pulseCap = config.limits.pulses?.maxPerSession ?? 0;
-  const schedule = config.pulses?.schedule;
-  // A pattern has its total; a closed-loop schedule (phase-locked) may ask for up to the session's cap.
-  const pulses = schedule === undefined ? 0 : schedule.kind === 'pattern' ? Math.min(schedule.total, pulseCap) : pulseCap;
-  // A continuous current (tdcs, tacs) has its session charge limit in limits.current; a pulsed one in limits.dose.
-  const budgets = [config.limits.dose.maxCharge_mC, config.limits.current?.maxCharge_mC].filter((c): c is number => c !== undefined);
-  const charge_mC = config.limits.amplitude_mA.max === 0 ? 0 : budgets.length > 0 ? Math.min(...budgets) : null;
-  return { pulses, charge_mC };
+  return coursePlan(config);
 }
 
 /** What the rig delivers, for the ledger's rows. */
@@ -69,6 +68,11 @@ export class CourseGate {
     const limits = config.limits.course;
     if (limits === undefined) return null;
     const path = ledgerPathOf(config, configDir);
+    if (config.rig.courseLedger !== undefined) {
+      // A mistyped ledger path must not start a fresh course: its folder must already be there.
+      if (!existsSync(dirname(path)) || !statSync(dirname(path)).isDirectory()) throw new InputError(`rig.courseLedger: the folder ${dirname(path)} does not exist; create it first (a new folder would be a new, empty course)`);
+      if (existsSync(path) && !statSync(path).isFile()) throw new InputError(`rig.courseLedger: ${path} is not a file`);
+    }
     let lock: RigLock;
     try {
       lock = acquireRigLock(courseLockPath(path));

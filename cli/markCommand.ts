@@ -30,6 +30,15 @@ const MAX_TIMEOUT_S = 600;
  * anything connects, so a bad one never leaves this machine.
  */
 export async function markCommand(argv: string[]): Promise<number> {
+  // A flag given twice would silently keep the last (another drug than the one read first): refused.
+  const seen = new Set<string>();
+  for (const arg of argv) {
+    if (arg === '--') break;
+    if (!arg.startsWith('--')) continue;
+    const flag = arg.split('=')[0];
+    if (seen.has(flag)) throw new InputError(`mark: ${flag} is given twice; give each flag once`);
+    seen.add(flag);
+  }
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -140,8 +149,9 @@ function markerFromArgs(text: string | undefined, v: { drug?: string; dose?: str
   if (given.length > 0) {
     const missing = (['drug', 'dose', 'unit', 'route'] as const).filter((k) => v[k] === undefined);
     if (missing.length > 0) throw new InputError(`--${missing[0]} is required with --${given[0]} (a medication is --drug, --dose, --unit and --route, e.g. --drug levodopa --dose 100 --unit mg --route oral)`);
-    const dose = Number(v.dose);
-    if (v.dose === undefined || v.dose.trim() === '' || !Number.isFinite(dose)) throw new InputError(`--dose (medication.dose): expected a number, got ${JSON.stringify(v.dose)}`);
+    // A plain decimal only: Number() would take 0x10 as 16 mg.
+    const dose = v.dose !== undefined && /^\s*\d+(\.\d+)?([eE][-+]?\d+)?\s*$/.test(v.dose) ? Number(v.dose) : Number.NaN;
+    if (v.dose === undefined || !Number.isFinite(dose)) throw new InputError(`--dose (medication.dose): expected a decimal number such as 100 or 0.5, got ${JSON.stringify(v.dose)}`);
     candidate.medication = { drug: v.drug, dose, unit: v.unit, route: v.route };
   }
   if (v.state !== undefined) candidate.state = v.state;

@@ -9,6 +9,7 @@ import { checkOutputPaths, type NamedPath, type OutputPath } from '../drivers/ou
 import { PLAUSIBLE } from '../config/plausibleRanges.js';
 import { parseInteger, parseMqttUrl, parsePositive } from './args.js';
 import { LOG_FORMATS, type LogFormat } from './logger.js';
+import { withAbsoluteLedger } from './courseGate.js';
 import { runSession } from './runSession.js';
 import { RUN_HELP } from './helpTexts.js';
 
@@ -48,11 +49,11 @@ export async function runCommand(argv: string[]): Promise<number> {
   const seed = parseInteger('--seed', values.seed, PLAUSIBLE.seed.min, PLAUSIBLE.seed.max);
   const sets = [...(values.set ?? []), ...(seed === undefined ? [] : [`source.seed=${seed}`])];
   const raw = applyOverrides(readConfigFile(values.config), sets);
-  const config: Config = parseConfig(raw, sets.length > 0 ? `${values.config} with --set` : values.config);
+  const configDir = dirname(resolve(values.config));
+  const config: Config = withAbsoluteLedger(parseConfig(raw, sets.length > 0 ? `${values.config} with --set` : values.config), configDir);
   if (seed !== undefined && config.source.kind !== 'sim') throw new InputError('--seed: the source is not the simulator');
   if (values.mqtt !== undefined && values['no-mqtt']) throw new InputError('--mqtt and --no-mqtt: choose one');
   if (values.mqtt !== undefined) parseMqttUrl('--mqtt', values.mqtt);
-  const configDir = dirname(resolve(values.config));
   checkRunPaths(config, values.config, configDir, values.trace, values.summary, values.record);
 
   const result = await runSession({

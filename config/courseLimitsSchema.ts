@@ -34,24 +34,28 @@ export const courseLimitsSchema = z
       .number()
       .int('must be a whole number')
       .min(1)
+      .max(1000)
       .describe(`Sessions that may start in ${COURSE_DAY_TEXT}, the new one included.`),
     minInterval_min: z
       .number()
       .finite()
       .min(0)
-      .describe('From the end of a session (its last known time if it never ended) to the start of the next, in minutes.'),
+      .max(525_600)
+      .describe('From the end of a session (at most a year) (its last known time if it never ended) to the start of the next, in minutes.'),
     dailyPulses: z
       .number()
       .int('must be a whole number')
       .min(0)
+      .max(1e9)
       .optional()
-      .describe(`Pulses of the sessions started in ${COURSE_DAY_TEXT}, the new session's planned pulses included. Absent: not limited across sessions.`),
+      .describe(`Pulses of a pulse modality (tms, ttl) of the sessions started in ${COURSE_DAY_TEXT}, the new session's planned pulses included. Absent: not limited across sessions.`),
     dailyCharge_mC: z
       .number()
       .finite()
       .min(0)
+      .max(1e9)
       .optional()
-      .describe(`Delivered charge (one phase per pulse) of the sessions started in ${COURSE_DAY_TEXT}, the new session's planned charge included. Absent: not limited across sessions.`),
+      .describe(`Delivered charge (one phase per pulse; for tdcs/tacs the integral of |I|) of the sessions started in ${COURSE_DAY_TEXT}, the new session's planned charge included. Absent: not limited across sessions.`),
   })
   .describe(`Limits across the sessions of a course on this rig; "a day" is ${COURSE_DAY_TEXT}.`);
 

@@ -3,6 +3,14 @@ import { FORBIDDEN_KEY_MESSAGE, isForbiddenKey } from './forbiddenKeys.js';
 import { ConfigError } from './problems.js';
 import { parseYamlText } from './yamlText.js';
 
+/** Why `--set rig...` is refused under limits.course: another rig id or ledger would be a fresh course. */
+export const COURSE_RIG_OVERRIDE_RULE = 'the config file has limits.course, counted in the ledger of its rig: --set may not change rig.* (its id or courseLedger)';
+
+function hasCourseLimits(root: Record<string, unknown>): boolean {
+  const limits = root.limits;
+  return typeof limits === 'object' && limits !== null && 'course' in limits;
+}
+
 /** Why `--set limits...` is refused: the hard limits are the reviewed file's, never a flag's. */
 export const LIMITS_OVERRIDE_RULE = 'hard limits come from the config file only; --set may not change limits.*';
 
@@ -46,6 +54,8 @@ function applyOne(root: Record<string, unknown>, set: string): string | null {
   const forbidden = keys.find(isForbiddenKey);
   if (forbidden !== undefined) return `"${forbidden}" is a ${FORBIDDEN_KEY_MESSAGE}`;
   if (keys[0].toLowerCase() === 'limits') return LIMITS_OVERRIDE_RULE;
+  // Under a course, the rig's identity and its ledger are what the course limits count against: a flag must not start a fresh ledger.
+  if (keys[0].toLowerCase() === 'rig' && hasCourseLimits(root)) return COURSE_RIG_OVERRIDE_RULE;
 
   const parsed = parseYamlText(set.slice(eq + 1), keys);
   if (!parsed.ok) return parsed.problems.length === 1 ? `the value: ${parsed.problems[0]}` : `the value: ${parsed.problems.join('; ')}`;

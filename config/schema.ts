@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { coursePlan } from './coursePlan.js';
 import { FORBIDDEN_KEY_MESSAGE, isForbiddenKey } from './forbiddenKeys.js';
 import { limitsSchema } from './limitsSchema.js';
 import { modalityChecks } from './modalityChecks.js';
@@ -325,6 +326,25 @@ export const configSchema = z
       } else if (s.pulsesPerBurst > 1 && (s.pulsesPerBurst - 1) / s.pulseRate_Hz >= 1 / s.burstRate_Hz) {
         ctx.addIssue({ code: 'custom', path: ['pulses', 'schedule', 'pulseRate_Hz'], message: `${s.pulsesPerBurst} pulses at ${s.pulseRate_Hz} Hz do not fit between bursts at ${s.burstRate_Hz} Hz` });
       }
+    }
+    const course = cfg.limits.course;
+    if (course !== undefined) {
+      // A course no session of this config could ever start in is a config error, not a refusal at every run.
+      const plan = coursePlan(cfg);
+      const modality = cfg.stimulator.modality;
+      if (course.dailyPulses !== undefined && modality !== 'tms' && modality !== 'ttl') {
+        ctx.addIssue({ code: 'custom', path: ['limits', 'course', 'dailyPulses'], message: `counts the pulses of a pulse modality (tms, ttl), but stimulator.modality is ${modality}; limit its stimulation pulses per session with limits.dose.maxPulses` });
+      } else if (course.dailyPulses !== undefined && plan.pulses !== null && plan.pulses > course.dailyPulses) {
+        ctx.addIssue({ code: 'custom', path: ['limits', 'course', 'dailyPulses'], message: `${course.dailyPulses} is fewer than one session's ${plan.pulses} pulses (the pattern's total or limits.pulses.maxPerSession): no session could ever start` });
+      }
+      if (course.dailyCharge_mC !== undefined && plan.charge_mC === null) {
+        ctx.addIssue({ code: 'custom', path: ['limits', 'course', 'dailyCharge_mC'], message: 'needs a per-session charge budget (limits.dose.maxCharge_mC, or limits.current.maxCharge_mC for tdcs and tacs): without one a session\'s charge is not bounded and none could ever start' });
+      } else if (course.dailyCharge_mC !== undefined && plan.charge_mC !== null && plan.charge_mC > course.dailyCharge_mC) {
+        ctx.addIssue({ code: 'custom', path: ['limits', 'course', 'dailyCharge_mC'], message: `${course.dailyCharge_mC} mC is less than one session's budget (${plan.charge_mC} mC): no session could ever start` });
+      }
+    }
+    if (cfg.pulses?.schedule.kind === 'phase' && typeof cfg.pulses.schedule.channel === 'number' && cfg.source.kind === 'sim' && cfg.pulses.schedule.channel >= cfg.source.channels) {
+      ctx.addIssue({ code: 'custom', path: ['pulses', 'schedule', 'channel'], message: `must be < source.channels (${cfg.source.channels})` });
     }
     const asked = policyMaxAmplitude_mA(cfg.policy);
     if (asked > 0 && cfg.limits.amplitude_mA.max === 0) {

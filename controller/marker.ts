@@ -23,7 +23,8 @@ export const MARKER_LIMITS = {
   json_bytes: 180,
 } as const;
 
-const noControl = /^[^\p{Cc}]*$/u;
+// Control characters, and the invisible format, line and paragraph separators (U+200B, U+202E, U+2028...): a marker reads as it is.
+const noControl = /^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]*$/u;
 
 export const medicationSchema = z.strictObject({
   drug: z
@@ -52,7 +53,7 @@ const markerFields = {
     .string()
     .min(1)
     .max(MARKER_LIMITS.text_chars)
-    .regex(noControl, 'must not contain control characters (line breaks, tabs, ...)')
+    .regex(noControl, 'must not contain control or invisible characters (line breaks, tabs, zero-width or direction marks, ...)')
     .regex(/\S/, 'must not be blank')
     .optional()
     .describe('Free text: "patient moved", "MedOn", "levodopa taken with breakfast".'),

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO, runCli, startCli, tempDir } from '../helpers/cli.js';
@@ -80,5 +80,40 @@ describe('a course of sessions (limits.course and the rig\'s ledger)', () => {
   it('course without --config, or with a stray argument, is exit 2 naming what is expected', async () => {
     expect((await runCli(['course'])).stderr).toMatch(/course: --config FILE is required/);
     expect((await runCli(['course', 'x', '--config', ITBS])).code).toBe(2);
+  });
+
+  it('nothing starts a fresh course by the back door: --set rig.* refused, a ledger folder that is not there refused, a course no session fits refused at config check', async () => {
+    const dir = tempDir();
+    const config = courseConfig(dir);
+    for (const set of ['rig.courseLedger=./fresh.ndjson', 'rig.id=another', 'rig={id: sim-tms}']) {
+      const r = await runCli(['run', '--config', config, '--no-mqtt', '--speed', 'max', '--duration', '5', '--set', set]);
+      expect({ set, code: r.code }).toEqual({ set, code: 2 });
+      expect(r.stderr).toMatch(/limits\.course, counted in the ledger of its rig: --set may not change rig\.\*/);
+    }
+    const lost = join(dir, 'lost.yaml');
+    writeFileSync(lost, readFileSync(config, 'utf8').replace('courseLedger: ./course.ndjson', 'courseLedger: ./no/such/folder/course.ndjson'));
+    const r = await runCli(['run', '--config', lost, '--no-mqtt', '--speed', 'max', '--duration', '5']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/rig\.courseLedger: the folder .*no\/such\/folder does not exist; create it first/);
+    expect(existsSync(join(dir, 'no'))).toBe(false);
+    // 100 pulses a day, but one iTBS session is 600: no session could ever start.
+    const tight = courseConfig(tempDir(), 'sessionsPerDay: 10\n    minInterval_min: 50\n    dailyPulses: 100');
+    const check = await runCli(['config', 'check', tight]);
+    expect(check.code).toBe(2);
+    expect(check.stderr).toMatch(/limits\.course\.dailyPulses: 100 is fewer than one session's 600 pulses/);
+  });
+
+  it('a recorded session\'s config names the ledger by its absolute path: running the recording\'s config counts against the same course', async () => {
+    const dir = tempDir();
+    const config = courseConfig(dir, 'sessionsPerDay: 1\n    minInterval_min: 0');
+    const rec = join(dir, 'rec');
+    const first = await runCli(['run', '--config', config, '--no-mqtt', '--speed', 'max', '--duration', '5', '--record', rec]);
+    expect(first.code, first.stderr).toBe(0);
+    const [folder] = readdirSync(rec);
+    const recorded = join(rec, folder, 'config.yaml');
+    expect(readFileSync(recorded, 'utf8')).toContain(`courseLedger: ${join(dir, 'course.ndjson')}`);
+    const again = await runCli(['run', '--config', recorded, '--no-mqtt', '--speed', 'max', '--duration', '5']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/limits\.course\.sessionsPerDay/);
   });
 });

@@ -54,7 +54,9 @@ describe('the marker schema (every door)', () => {
     expect(refusal({ medication: { ...levodopa, drug: 'x'.repeat(41) } })).toBe('medication.drug: must be at most 40 characters long');
     expect(refusal({ medication: { ...levodopa, unit: 'm g' } })).toMatch(/^medication\.unit: must be a unit such as mg/);
     expect(refusal({ medication: { ...levodopa, frequency: 'tid' } })).toBe('medication.frequency: unknown key');
-    expect(refusal({ text: 'line\nbreak' })).toMatch(/^text: must not contain control characters/);
+    expect(refusal({ text: 'line\nbreak' })).toMatch(/^text: must not contain control or invisible characters/);
+    // Invisible ones too: a line separator, a right-to-left override, a zero-width space.
+    for (const odd of ['a\u2028b', 'dose \u202E001', 'zero\u200Bwidth']) expect(refusal({ text: odd })).toMatch(/^text: must not contain control or invisible characters/);
     expect(refusal({ text: '   ' })).toBe('text: must not be blank');
     expect(refusal({ text: 'x'.repeat(121) })).toBe('text: must be at most 120 characters long');
     expect(refusal({ text: 'x', state: 'Med On' })).toMatch(/^state: must be a state name/);
