@@ -54,6 +54,7 @@ export const currentLimitsSchema = z
       .describe('Total time with current on (above 0 mA) in the session, ramps included.'),
     maxCharge_mC: required('the most charge in the session, in mC (the integral of |I| dt)')
       .positive()
+      .max(1e6)
       .describe('Total charge in the session, the integral of |I| dt: I x t for direct current, (2/pi) x I_peak x t for a sine (2 mA for 20 min of tDCS is 2400 mC).'),
     minRamp_s: required('the shortest ramp from 0 to limits.amplitude_mA.max, in s')
       .positive()
@@ -61,8 +62,8 @@ export const currentLimitsSchema = z
       .describe('A ramp from 0 to limits.amplitude_mA.max takes at least this long: the amplitude moves at most amplitude_mA.max / minRamp_s per second, up and down (an e-stop, lockout or fault still cuts at once).'),
     frequency_Hz: z
       .strictObject({
-        min: required('the lowest tACS frequency in Hz').positive(),
-        max: required('the highest tACS frequency in Hz').positive(),
+        min: required('the lowest tACS frequency in Hz').positive().max(10_000),
+        max: required('the highest tACS frequency in Hz').positive().max(10_000),
       })
       .superRefine((r, ctx) => {
         if (!(r.max >= r.min)) ctx.addIssue({ code: 'custom', path: ['max'], message: `must be >= min (${r.min} Hz)` });
