@@ -9,9 +9,9 @@
  *
  * Recordings: the simulator's first channel (default patient, and the same patient with
  * the opt-in alpha frequency wander and waxing/waning of sim/syntheticBrain.ts), 300 s at
- * 1000 Hz and at 250 Hz, seeds PHASE_SEEDS; and real EEG from ../shared/edf-samples (MNE's
- * and others' test files, never copied here) where that folder exists, else one row saying
- * it was not found. TARGET on the simulator's alpha (8-13 Hz, target 0 deg, top half):
+ * 1000 Hz and at 250 Hz, seeds PHASE_SEEDS; and real EEG from the folder NEUROLOOP_EDF_SAMPLES
+ * names (MNE's and others' test files, EEG_FILES, never copied here), else one row saying
+ * how to point at one. TARGET on the simulator's alpha (8-13 Hz, target 0 deg, top half):
  * circular SD <= 35 deg and circular mean within 10 deg. The estimator's defaults
  * (signals/causalPhaseEstimator.ts) were tuned on PHASE_DESIGN_SEED only.
  *
@@ -137,7 +137,7 @@ export function evaluateSimulated(seed: number, fs_Hz: number, variable: boolean
   };
 }
 
-/** Real EEG with an occipital or parietal channel, from MNE's and others' test data (see ../shared/edf-samples/MANIFEST.tsv). */
+/** Real EEG with an occipital or parietal channel, from MNE's and others' test data (public test files, by their repository and name). */
 export const EEG_FILES: readonly { job: string; file: string; channel: string; about: string }[] = [
   {
     job: 'phase-alpha-eeg-openbci-O1',
@@ -159,13 +159,13 @@ export const EEG_FILES: readonly { job: string; file: string; channel: string; a
   },
 ];
 
-/** Where the shared EDF samples are: NEUROLOOP_EDF_SAMPLES, else ../shared/edf-samples beside the repository (from build/bench/). */
-export function edfSamplesDir(): string {
-  return process.env.NEUROLOOP_EDF_SAMPLES ?? fileURLToPath(new URL('../../../shared/edf-samples/', import.meta.url));
+/** The folder of EDF samples to evaluate on: NEUROLOOP_EDF_SAMPLES, as for the conformance run (.ci/run sets it where such a folder exists); null: none. */
+export function edfSamplesDir(): string | null {
+  return process.env.NEUROLOOP_EDF_SAMPLES ?? null;
 }
 
 /** One real recording's channel through the trigger and the evaluation; a row saying why when it cannot be. */
-export async function evaluateEdf(entry: (typeof EEG_FILES)[number], dir = edfSamplesDir()): Promise<PhaseEvaluationRow> {
+export async function evaluateEdf(entry: (typeof EEG_FILES)[number], dir: string): Promise<PhaseEvaluationRow> {
   const path = join(dir, entry.file);
   if (!existsSync(path)) return { job: entry.job, source: entry.file, skipped: `not found: ${path}` };
   const signal = await openEdfSignal(path, { channels: [entry.channel], block_samples: BLOCK_SAMPLES, onNotice: () => {} });
@@ -201,7 +201,8 @@ export async function runPhaseEvaluation(options: { seeds?: readonly number[]; s
     }
   }
   const dir = options.edfDir ?? edfSamplesDir();
-  if (!existsSync(dir)) emit({ job: 'phase-alpha-eeg', source: dir, skipped: `not found: ${dir} (the shared EDF samples are not part of the repository)` });
+  if (dir === null) emit({ job: 'phase-alpha-eeg', source: 'real EEG', skipped: `no EDF samples: set NEUROLOOP_EDF_SAMPLES to a folder holding ${EEG_FILES.map((e) => e.file).join(', ')}` });
+  else if (!existsSync(dir)) emit({ job: 'phase-alpha-eeg', source: dir, skipped: `not found: ${dir} (NEUROLOOP_EDF_SAMPLES)` });
   else for (const entry of EEG_FILES) emit(await evaluateEdf(entry, dir));
   return rows;
 }

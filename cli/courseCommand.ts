@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import { loadConfigFile } from '../config/load.js';
 import { readCourseLedger } from '../drivers/courseLedger.js';
 import { InputError } from '../drivers/inputError.js';
-import { ledgerPathOf, plannedDose } from './courseGate.js';
+import { coursePlan } from '../config/coursePlan.js';
+import { ledgerPathOf } from './courseGate.js';
 import { courseJsonLines, courseTable } from './courseTable.js';
 
 /** `neuroloop course --config FILE [--json]`: the rig's course ledger, read only. */
@@ -15,7 +16,7 @@ export function courseCommand(argv: string[]): number {
   const path = ledgerPathOf(config, dirname(resolve(values.config)));
   const ledger = readCourseLedger(path);
   const limits = config.limits.course;
-  const view = { path, sessions: ledger.sessions, warnings: ledger.warnings, now: new Date(), limits, planned: limits === undefined ? undefined : plannedDose(config) };
+  const view = { path, sessions: ledger.sessions, warnings: ledger.warnings, now: new Date(), limits, planned: limits === undefined ? undefined : coursePlan(config) };
   process.stdout.write(values.json ? courseJsonLines(view) : courseTable(view));
   return 0;
 }

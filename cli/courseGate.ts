@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { coursePlan } from '../config/coursePlan.js';
 import type { Config } from '../config/schema.js';
-import { checkCourseLimits, type PlannedDose } from '../controller/courseLimits.js';
+import { checkCourseLimits } from '../controller/courseLimits.js';
 import { beginCourseSession, type CourseSessionEntry, courseLedgerPath, readCourseLedger, type SessionOutcome } from '../drivers/courseLedger.js';
 import { InputError } from '../drivers/inputError.js';
 import { acquireRigLock, courseLockPath, type RigLock, RigLockedError, RigLockError } from '../drivers/rigLock.js';
@@ -34,11 +34,6 @@ export function ledgerPathOf(config: Config, configDir: string): string {
   const own = config.rig.courseLedger;
   if (own === undefined) return courseLedgerPath(config.rig.id);
   return isAbsolute(own) ? own : resolve(configDir, own);
-}
-
-/** The most a session of this config can deliver, for the course check (config/coursePlan.ts). */
-export function plannedDose(config: Config): PlannedDose {
-  return coursePlan(config);
 }
 
 /** What the rig delivers, for the ledger's rows. */
@@ -83,7 +78,7 @@ export class CourseGate {
     try {
       const ledger = readCourseLedger(path);
       for (const warning of ledger.warnings) process.stderr.write(`neuroloop: ${warning}\n`);
-      const planned = plannedDose(config);
+      const planned = coursePlan(config);
       const decision = checkCourseLimits(ledger.sessions, now, limits, planned);
       if (!decision.allowed) throw new InputError(`${decision.message} (course ledger ${path}; neuroloop course --config ${configPath} shows it)`);
       const entry = await beginCourseSession(path, {

@@ -1,5 +1,8 @@
 import type { PulseSchedule } from './pulseSchedule.js';
 
+/** Returned by dueBefore when no pulse is due (shared, never written). */
+const NONE_DUE: readonly number[] = Object.freeze([]);
+
 /**
  * A fixed pulse pattern on the session's sample grid: bursts of `pulsesPerBurst` pulses at
  * `pulseRate_Hz`, a burst every 1 / `burstRate_Hz` seconds, bursts for `on_s` then none
@@ -83,7 +86,9 @@ export class BurstPattern implements PulseSchedule {
   }
 
   /** The pattern's pulses at sample indices below `end`, not handed out before; in order. */
-  dueBefore(end: number): number[] {
+  dueBefore(end: number): readonly number[] {
+    // Most blocks hold no pulse: nothing is allocated for them.
+    if (this.next >= this.spec.total || this.indexOf(this.next) >= end) return NONE_DUE;
     const out: number[] = [];
     while (this.next < this.spec.total) {
       const index = this.indexOf(this.next);

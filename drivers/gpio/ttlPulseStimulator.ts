@@ -57,7 +57,6 @@ export class TtlPulseStimulator implements PulseStimulatorPort {
   private late = 0;
   private cancelled = 0;
   private lastIndex = -1;
-  private lastStart_ms = Number.NEGATIVE_INFINITY;
   /** When the latest scheduled pulse leaves (host ms): the next one leaves no sooner than minInterval after it. */
   private lastScheduled_ms = Number.NEGATIVE_INFINITY;
   private maxLatency_ms = 0;
@@ -99,7 +98,6 @@ export class TtlPulseStimulator implements PulseStimulatorPort {
       }
       this.started++;
       this.lastIndex = pulse.index;
-      this.lastStart_ms = t;
       this.maxLatency_ms = Math.max(this.maxLatency_ms, t - sampleTime_ms);
       this.o.onEdge?.(pulse.index);
     };
@@ -139,11 +137,6 @@ export class TtlPulseStimulator implements PulseStimulatorPort {
       lastIndex: this.lastIndex,
       maxLatency_ms: this.maxLatency_ms,
     };
-  }
-
-  /** Last edge started, host ms (for the latency bench). */
-  get lastStart(): number {
-    return this.lastStart_ms;
   }
 
   /** Cancels what waits, leaves the line inactive and releases it. Safe twice. */
