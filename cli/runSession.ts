@@ -13,6 +13,7 @@ import { createLogger, type LogFormat } from './logger.js';
 import { Progress } from './progress.js';
 import { type RunEnd, type RunningTelemetry, startTelemetry } from './startTelemetry.js';
 import { SessionRecorder } from './sessionRecorder.js';
+import { SignalsHeldDuringStart } from './signalsHeldDuringStart.js';
 import { sessionEndLine, sessionStartLine } from './sessionTraceLines.js';
 import { sessionSummary } from './sessionSummary.js';
 import { StatusLine } from './statusLine.js';
@@ -54,6 +55,15 @@ export interface SessionRunResult {
  * signal cuts at once).
  */
 export async function runSession(o: SessionRunOptions): Promise<SessionRunResult> {
+  const held = new SignalsHeldDuringStart();
+  try {
+    return await startAndRunSession(o, held);
+  } finally {
+    held.release();
+  }
+}
+
+async function startAndRunSession(o: SessionRunOptions, held: SignalsHeldDuringStart): Promise<SessionRunResult> {
   const { config } = o;
   const logger = await createLogger(config.logging, o.logFormat);
   const warnKinds: ReadonlySet<string> = new Set<GovernorEventKind>([...LIMIT_EVENT_KINDS, 'estop', 'lockout', 'watchdog-fallback', 'dose-exhausted']);
@@ -309,6 +319,8 @@ export async function runSession(o: SessionRunOptions): Promise<SessionRunResult
     }
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // A signal that came while the session was starting is acted on now.
+    held.handOver(onSignal);
     if (loop.pacing === 'realtime') {
       // Live only: a source that goes quiet must still reach the governor's watchdog.
       silentTimer = setInterval(() => {

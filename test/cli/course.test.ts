@@ -77,6 +77,26 @@ describe('a course of sessions (limits.course and the rig\'s ledger)', () => {
     expect(ledgerOf(dir).filter((l) => l.kind === 'start')).toHaveLength(2);
   }, 60_000);
 
+  it('Ctrl+C the moment the start record is on disk (the session still starting) stops it the orderly way: end record, lock released, exit 0', async () => {
+    const dir = tempDir();
+    const config = courseConfig(dir, 'sessionsPerDay: 10\n    minInterval_min: 0');
+    const run = startCli(['run', '--config', config, '--no-mqtt', '--duration', '30']);
+    const ledger = join(dir, 'course.ndjson');
+    // Polled every millisecond: the signal lands while the start record is being fsynced or just after.
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (existsSync(ledger) && readFileSync(ledger, 'utf8').length > 0) {
+          clearInterval(poll);
+          run.child.kill('SIGINT');
+          resolve();
+        }
+      }, 1);
+    });
+    expect(await run.exited, run.stderr()).toBe(0);
+    expect(ledgerOf(dir).map((l) => [l.kind, l.outcome])).toEqual([['start', undefined], ['end', 'stopped']]);
+    expect(readdirSync(dir).filter((f) => f.includes('lock'))).toEqual([]);
+  }, 60_000);
+
   it('course without --config, or with a stray argument, is exit 2 naming what is expected', async () => {
     expect((await runCli(['course'])).stderr).toMatch(/course: --config FILE is required/);
     expect((await runCli(['course', 'x', '--config', ITBS])).code).toBe(2);
