@@ -11,7 +11,8 @@
  * the opt-in alpha frequency wander and waxing/waning of sim/syntheticBrain.ts), 300 s at
  * 1000 Hz and at 250 Hz, seeds PHASE_SEEDS; and real EEG from the folder NEUROLOOP_EDF_SAMPLES
  * names (MNE's and others' test files, EEG_FILES, never copied here), else one row saying
- * how to point at one. TARGET on the simulator's alpha (8-13 Hz, target 0 deg, top half):
+ * how to point at one. And the simulator with pulses that leave an artefact in the signal,
+ * without and with blanking (closedLoopWithArtefact). TARGET on the simulator's alpha (8-13 Hz, target 0 deg, top half):
  * circular SD <= 35 deg and circular mean within 10 deg. The estimator's defaults
  * (signals/causalPhaseEstimator.ts) were tuned on PHASE_DESIGN_SEED only.
  *
@@ -137,6 +138,61 @@ export function evaluateSimulated(seed: number, fs_Hz: number, variable: boolean
   };
 }
 
+/** What each pulse leaves in the signal in the artefact jobs: 1.5 mV decaying over 15 ms, the decay artefact of a DC-coupled amplifier (sim/pulseResponse.ts). */
+export const ARTEFACT = { pulseArtifact_uV: 1500, pulseArtifactDecay_ms: 15 } as const;
+/** The blanking the artefact jobs compare with none: the block's latency (20 ms) plus about five decay times. */
+export const ARTEFACT_BLANK_MS = 100;
+
+/**
+ * A closed loop at the level of the trigger: the simulated brain makes blocks, the trigger
+ * watches them, and each pulse it asks for is fired once its block is in (as the session
+ * does), so its artefact starts in the next block and the next decisions have it in their
+ * window (pulses 500 ms apart, a 500 ms ecHT window). The same seed without any pulse
+ * response is the brain's own signal, on which the pulses are judged: a recording with the
+ * artefact in it is no ground truth (its zero-phase filter smears the artefact back onto
+ * the pulse).
+ */
+export function closedLoopWithArtefact(seed: number, artefact_uV: number, blank_ms: number, seconds = PHASE_SIM_SECONDS, fs_Hz = 1000): { fired: number[]; accuracy: PhaseAccuracy; artefactSamples: number } {
+  const n = Math.round(seconds * fs_Hz);
+  const brain = { ...simBrainSchema.parse({}), ...VARIABLE_ALPHA };
+  const stimulated = new SyntheticBrain({ fs_Hz, channels: 1, seed, brain, plant: { ...simPlantSchema.parse({}), ...ARTEFACT, pulseArtifact_uV: artefact_uV } });
+  const own = new SyntheticBrain({ fs_Hz, channels: 1, seed, brain, plant: simPlantSchema.parse({}) });
+  const spec = { ...evaluationTriggerSpec(0), blank_ms };
+  const trigger = new PhaseLockedTrigger(spec, fs_Hz);
+  const x = new Float32Array(n);
+  const truth = new Float32Array(n);
+  own.fill([truth], 0, n);
+  const fired: number[] = [];
+  for (let at = 0; at < n; at += BLOCK_SAMPLES) {
+    const block = x.subarray(at, Math.min(n, at + BLOCK_SAMPLES));
+    stimulated.fill([block], 0, block.length);
+    trigger.observe({ firstIndex: at, fs_Hz, channels: ['ch0'], data: [block] });
+    for (const index of trigger.dueBefore(at + block.length)) {
+      fired.push(index);
+      stimulated.pulse();
+    }
+  }
+  let artefactSamples = 0;
+  for (let i = 0; i < n; i++) if (Math.abs(x[i] - truth[i]) > 50) artefactSamples++;
+  return { fired, accuracy: phaseAccuracy(truth, fired, { fs_Hz, band: spec.band, targetPhase_deg: spec.targetPhase_deg }), artefactSamples };
+}
+
+/** The artefact job of one seed: blanked for ARTEFACT_BLANK_MS, or not (blank 0). */
+export function evaluateWithArtefact(seed: number, blank_ms: number, seconds = PHASE_SIM_SECONDS): PhaseEvaluationRow {
+  const fs_Hz = 1000;
+  const { accuracy } = closedLoopWithArtefact(seed, ARTEFACT.pulseArtifact_uV, blank_ms, seconds, fs_Hz);
+  return {
+    job: `phase-alpha-sim-artefact-blank${blank_ms}ms-${fs_Hz}Hz-seed${seed}`,
+    source: `sim (variable alpha) + a ${ARTEFACT.pulseArtifact_uV} uV artefact decaying over ${ARTEFACT.pulseArtifactDecay_ms} ms after each pulse, ${blank_ms > 0 ? `blanked ${blank_ms} ms` : 'not blanked'}; judged on the brain's own signal`,
+    seed,
+    channel: 'ch0',
+    fs_Hz,
+    duration_s: seconds,
+    ...figuresRow(accuracy),
+    meets_target: accuracy.topHalf.circSd_deg <= PHASE_TARGET.circSd_deg && Math.abs(accuracy.topHalf.circMean_deg) <= PHASE_TARGET.circMeanWithin_deg,
+  };
+}
+
 /** Real EEG with an occipital or parietal channel, from MNE's and others' test data (public test files, by their repository and name). */
 export const EEG_FILES: readonly { job: string; file: string; channel: string; about: string }[] = [
   {
@@ -199,6 +255,10 @@ export async function runPhaseEvaluation(options: { seeds?: readonly number[]; s
     for (const fs_Hz of [1000, 250]) {
       for (const seed of options.seeds ?? PHASE_SEEDS) emit(evaluateSimulated(seed, fs_Hz, variable, options.seconds));
     }
+  }
+  // Pulses that leave an artefact, without and with blanking (two seeds other than the design seed).
+  for (const seed of (options.seeds ?? PHASE_SEEDS).filter((s) => s !== PHASE_DESIGN_SEED).slice(0, 2)) {
+    for (const blank_ms of [0, ARTEFACT_BLANK_MS]) emit(evaluateWithArtefact(seed, blank_ms, options.seconds));
   }
   const dir = options.edfDir ?? edfSamplesDir();
   if (dir === null) emit({ job: 'phase-alpha-eeg', source: 'real EEG', skipped: `no EDF samples: set NEUROLOOP_EDF_SAMPLES to a folder holding ${EEG_FILES.map((e) => e.file).join(', ')}` });

@@ -242,6 +242,7 @@ function pulseSchedule(schedule: NonNullable<Config['pulses']>['schedule'], sour
         amplitudeGate: schedule.amplitudeGate,
         refractory_ms: schedule.refractory_ms,
         lead_ms: schedule.lead_ms,
+        blank_ms: schedule.blank_ms,
         estimator: { window_ms: schedule.window_ms, estimateEvery_samples: schedule.estimateEvery_samples },
       },
       source.fs_Hz,

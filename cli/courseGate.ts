@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { coursePlan } from '../config/coursePlan.js';
 import type { Config } from '../config/schema.js';
@@ -76,6 +76,12 @@ export class CourseGate {
       throw error;
     }
     try {
+      // A ledger that cannot take the start record is the rig's set-up, known before anything starts: exit 2 like a missing folder.
+      try {
+        accessSync(existsSync(path) ? path : dirname(path), constants.W_OK);
+      } catch (error) {
+        throw new InputError(`rig.courseLedger: ${existsSync(path) ? path : `the folder ${dirname(path)}`} cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): a session could not be entered in the course; fix its permissions`);
+      }
       const ledger = readCourseLedger(path);
       for (const warning of ledger.warnings) process.stderr.write(`neuroloop: ${warning}\n`);
       const planned = coursePlan(config);

@@ -214,6 +214,13 @@ export const pulsesSchema = z
             .default({ kind: 'percentile', percentile: 50, over_s: 10 }),
           refractory_ms: z.number().finite().min(0).max(3_600_000).describe('No pulse within this long after the last one asked for.'),
           lead_ms: z.number().finite().min(0).max(1000).default(0).describe('Latency compensation: fire when the phase this far ahead reaches the target.'),
+          blank_ms: z
+            .number()
+            .finite()
+            .min(0)
+            .max(1000)
+            .default(0)
+            .describe('Artefact blanking: this long after each pulse the estimator runs on its own prediction, not the samples (cover the trigger latency and the artefact); 0: none.'),
           window_ms: z.number().finite().min(50).max(10_000).default(500).describe('ecHT window.'),
           estimateEvery_samples: count(1, 1000).default(1).describe('A fresh estimate every this many samples, the phase advanced at the tracked frequency in between (cheaper at high rates).'),
         }),
@@ -320,6 +327,10 @@ export const configSchema = z
         if (minInterval_ms !== undefined && s.refractory_ms < minInterval_ms) {
           // The governor would refuse every pulse asked for inside its minimum interval: ask no faster than it allows.
           ctx.addIssue({ code: 'custom', path: ['pulses', 'schedule', 'refractory_ms'], message: `${s.refractory_ms} ms is under limits.pulses.minInterval_ms (${minInterval_ms} ms): the governor would refuse the pulses asked for in between` });
+        }
+        if (s.blank_ms >= s.window_ms) {
+          // The estimator would see nothing but its own prediction for a whole window: the phase would be a guess.
+          ctx.addIssue({ code: 'custom', path: ['pulses', 'schedule', 'blank_ms'], message: `${s.blank_ms} ms is not shorter than window_ms (${s.window_ms} ms): the estimator would run on its own prediction alone` });
         }
       } else if (s.pulsesPerBurst > 1 && !(s.pulseRate_Hz > 0)) {
         ctx.addIssue({ code: 'custom', path: ['pulses', 'schedule', 'pulseRate_Hz'], message: `must be > 0 for ${s.pulsesPerBurst} pulses per burst` });

@@ -35,6 +35,13 @@ export const simPlantSchema = z
     tau_ms: positive('ms').default(200).describe('First-order lag of the suppression.'),
     stimArtifact_uV_per_mA: z.number().min(0).default(0).describe('Stimulation artefact added per mA (at the stimulation frequency).'),
     pulseArtifact_uV: z.number().finite().min(-2000).max(2000).default(0).describe('Artefact a fired pulse leaves in the signal (decaying over a few ms); 0: none.'),
+    pulseArtifactDecay_ms: z
+      .number()
+      .finite()
+      .min(0.1)
+      .max(500)
+      .default(2)
+      .describe('Decay time constant of that artefact: a few ms on a fast amplifier, tens of ms for the decay artefact of a DC-coupled one.'),
     evokedResponse_uV: z.number().finite().min(-500).max(500).default(0).describe('Peak of the evoked response to a fired pulse (N100-P200-like, about 0.5 s); 0: none.'),
   })
   .describe('How stimulation acts on the simulated brain.');

@@ -53,6 +53,8 @@ export interface PlantParameters {
   readonly stimArtifact_uV_per_mA: number;
   /** Opt-in (absent or 0: none): peak of the artefact a fired pulse leaves in the signal (sim/pulseResponse.ts). */
   readonly pulseArtifact_uV?: number;
+  /** Its decay time constant; default PULSE_ARTIFACT_DECAY_MS (2 ms). */
+  readonly pulseArtifactDecay_ms?: number;
   /** Opt-in (absent or 0: none): peak of the evoked response to a fired pulse. */
   readonly evokedResponse_uV?: number;
 }
@@ -190,7 +192,7 @@ export class SyntheticBrain {
     this.alphaVariability = wander_Hz > 0 || waxWane > 0 ? new RhythmVariability((options.seed ^ ALPHA_VARIABILITY_SEED_MIX) >>> 0, options.fs_Hz, { wanderSd_Hz: wander_Hz, wander_s: ALPHA_WANDER_S, envelope_s: ALPHA_WAX_WANE_S, depth: waxWane }) : null;
     const artifact_uV = options.plant.pulseArtifact_uV ?? 0;
     const evoked_uV = options.plant.evokedResponse_uV ?? 0;
-    this.pulseResponse = artifact_uV !== 0 || evoked_uV !== 0 ? new PulseResponse(options.fs_Hz, artifact_uV, evoked_uV) : null;
+    this.pulseResponse = artifact_uV !== 0 || evoked_uV !== 0 ? new PulseResponse(options.fs_Hz, artifact_uV, evoked_uV, options.plant.pulseArtifactDecay_ms) : null;
     const so_uV = options.brain.slowOscillation_uV ?? 0;
     if (!(so_uV >= 0) || !Number.isFinite(so_uV)) throw new Error(`slowOscillation_uV must be a finite number >= 0, got ${so_uV}`);
     this.slowOscillation = so_uV > 0 ? new SlowOscillation(options.seed, options.fs_Hz, so_uV, options.brain.slowOscillationFrequency_Hz ?? 0.8) : null;

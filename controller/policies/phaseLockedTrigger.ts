@@ -58,6 +58,12 @@ export interface PhaseLockedTriggerSpec {
    * sample hits the target. Default 0.
    */
   readonly lead_ms?: number;
+  /**
+   * Blanking of the stimulation artefact: for this long after each pulse asked for (from
+   * the sample after its index), the estimator is fed a forward prediction instead of the
+   * samples. Default 0 (none). See `observe`.
+   */
+  readonly blank_ms?: number;
   readonly estimator?: PhaseEstimatorOptions;
 }
 
@@ -115,6 +121,20 @@ const NOTHING_DUE: readonly number[] = Object.freeze([]);
  * A gap in the indices (lost samples) restarts the estimator: no pulse until its window
  * is full again. The percentile gate's history is kept (it is about the band's level,
  * which a gap does not change).
+ *
+ * Blanking (blank_ms > 0): a TMS pulse leaves an artefact of millivolts in the EEG for
+ * milliseconds (Ilmoniemi & Kicic 2010), which would sit in the estimator's window for
+ * window_ms after every pulse and skew the phase of the next decisions. So for
+ * blank_samples after a pulse asked for at sample p (samples p+1 .. p+blank_samples, which
+ * must cover the latency from decision to the pulse on the wire plus the artefact), the
+ * estimator is fed not the samples but the band's oscillation predicted from p (amplitude
+ * A_p, phase phi_p, tracked frequency w): base + A_p cos(phi_p + w k), base = x_p - A_p
+ * cos(phi_p) holding the rest of the signal at its level at p. A plain sample-and-hold (as
+ * an amplifier's blanking switch does) would also do, but a quarter of an alpha cycle held
+ * flat shifts the estimated phase for a whole window; the prediction carries the rhythm
+ * through, in the spirit of the forward prediction of Zrenner et al. 2018. It is done here,
+ * per sample, and not by the session on whole blocks, so that the pulses stay a function
+ * of the samples and their indices, however the signal is cut into blocks.
  */
 export class PhaseLockedTrigger implements PulseSchedule {
   readonly spec: PhaseLockedTriggerSpec;
@@ -130,6 +150,14 @@ export class PhaseLockedTrigger implements PulseSchedule {
   private previousDifference = Number.NaN;
   private lastAsked: number | null = null;
   private readonly pending: number[] = [];
+  private readonly blank_samples: number;
+  /** Samples below this index are replaced by the prediction made at blankFrom (see the class comment). */
+  private blankUntil = 0;
+  private blankFrom = 0;
+  private blankBase = 0;
+  private blankAmplitude = 0;
+  private blankPhase = 0;
+  private blankStep = 0;
   private readonly tally = { crossings: 0, fired: 0, warmingUp: 0, belowAmplitude: 0, inRefractory: 0, gaps: 0 };
 
   constructor(spec: PhaseLockedTriggerSpec, fs_Hz: number) {
@@ -138,6 +166,9 @@ export class PhaseLockedTrigger implements PulseSchedule {
     if (!(spec.refractory_ms >= 0) || !Number.isFinite(spec.refractory_ms)) throw new Error(`phase trigger refractory_ms: expected a finite number >= 0, got ${spec.refractory_ms}`);
     const lead_ms = spec.lead_ms ?? 0;
     if (!(lead_ms >= 0) || !Number.isFinite(lead_ms)) throw new Error(`phase trigger lead_ms: expected a finite number >= 0, got ${lead_ms}`);
+    const blank_ms = spec.blank_ms ?? 0;
+    if (!(blank_ms >= 0) || !Number.isFinite(blank_ms)) throw new Error(`phase trigger blank_ms: expected a finite number >= 0, got ${blank_ms}`);
+    this.blank_samples = Math.round((blank_ms * fs_Hz) / 1000);
     const gate = spec.amplitudeGate;
     if (gate.kind === 'absolute' && !(gate.min_uV >= 0)) throw new Error(`phase trigger amplitudeGate.min_uV: expected a number >= 0, got ${gate.min_uV}`);
     if (gate.kind === 'percentile') {
@@ -172,7 +203,8 @@ export class PhaseLockedTrigger implements PulseSchedule {
     this.describe =
       `phase-locked: channel ${spec.channel} at ${spec.targetPhase_deg} deg of ${spec.band.lo_Hz}-${spec.band.hi_Hz} Hz ` +
       `(ecHT ${window_ms} ms, ${centre_Hz.toFixed(2)} Hz +/- ${(bandwidth_Hz / 2).toFixed(2)} Hz), ${gateText}, refractory ${spec.refractory_ms} ms` +
-      (lead_ms > 0 ? `, lead ${lead_ms} ms` : '');
+      (lead_ms > 0 ? `, lead ${lead_ms} ms` : '') +
+      (this.blank_samples > 0 ? `, artefact blanked ${blank_ms} ms after each pulse` : '');
   }
 
   /** Counts of crossings and of what became of them, so far. */
@@ -193,6 +225,8 @@ export class PhaseLockedTrigger implements PulseSchedule {
       if (block.firstIndex < this.expectedIndex) throw new Error(`phase trigger: block at index ${block.firstIndex} goes back (expected ${this.expectedIndex})`);
       this.estimator.reset();
       this.previousDifference = Number.NaN;
+      // A prediction across a gap would be a guess about samples that never came: the restart is clean.
+      this.blankUntil = 0;
       this.tally.gaps++;
     }
     const x = block.data[this.spec.channel];
@@ -200,7 +234,8 @@ export class PhaseLockedTrigger implements PulseSchedule {
     const history = this.history;
     for (let i = 0; i < x.length; i++) {
       const index = block.firstIndex + i;
-      estimator.push(x[i]);
+      const sample = index < this.blankUntil ? this.blankBase + this.blankAmplitude * Math.cos(this.blankPhase + this.blankStep * (index - this.blankFrom)) : x[i];
+      estimator.push(sample);
       if (!estimator.ready) continue;
       const amplitude_uV = estimator.amplitude_uV;
       if (history !== null && index % history.step === 0) history.add(amplitude_uV);
@@ -231,6 +266,14 @@ export class PhaseLockedTrigger implements PulseSchedule {
       this.lastAsked = index;
       this.tally.fired++;
       this.pending.push(index);
+      if (this.blank_samples > 0) {
+        this.blankFrom = index;
+        this.blankUntil = index + 1 + this.blank_samples;
+        this.blankAmplitude = amplitude_uV;
+        this.blankPhase = estimator.phase_rad;
+        this.blankStep = advance_rad;
+        this.blankBase = sample - amplitude_uV * Math.cos(estimator.phase_rad);
+      }
     }
     this.expectedIndex = block.firstIndex + x.length;
   }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO, runCli, startCli, tempDir } from '../helpers/cli.js';
@@ -96,6 +96,25 @@ describe('a course of sessions (limits.course and the rig\'s ledger)', () => {
     expect(ledgerOf(dir).map((l) => [l.kind, l.outcome])).toEqual([['start', undefined], ['end', 'stopped']]);
     expect(readdirSync(dir).filter((f) => f.includes('lock'))).toEqual([]);
   }, 60_000);
+
+  it('a ledger file that cannot be written is exit 2 before anything starts, naming it; the ledger stays as it was', async () => {
+    const dir = tempDir();
+    const config = courseConfig(dir, 'sessionsPerDay: 10\n    minInterval_min: 0');
+    const first = await runCli(['run', '--config', config, '--no-mqtt', '--speed', 'max', '--duration', '5']);
+    expect(first.code, first.stderr).toBe(0);
+    const ledger = join(dir, 'course.ndjson');
+    const before = readFileSync(ledger, 'utf8');
+    // Root may write anything: run as nobody then, in a folder nobody may write in, on a file nobody may write.
+    const asRoot = process.getuid?.() === 0;
+    chmodSync(dir, 0o777);
+    chmodSync(config, 0o644);
+    chmodSync(ledger, 0o444);
+    const r = await runCli(['run', '--config', config, '--no-mqtt', '--speed', 'max', '--duration', '5'], asRoot ? { user: { uid: 65534, gid: 65534 } } : {});
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/rig\.courseLedger: .*course\.ndjson cannot be written \(EACCES\)/);
+    expect(readFileSync(ledger, 'utf8')).toBe(before);
+    expect(readdirSync(dir).filter((f) => f.includes('lock'))).toEqual([]);
+  });
 
   it('course without --config, or with a stray argument, is exit 2 naming what is expected', async () => {
     expect((await runCli(['course'])).stderr).toMatch(/course: --config FILE is required/);

@@ -41,6 +41,15 @@ describe('stimulator.modality', () => {
     ]);
   });
 
+  it('a phase schedule blanks less than its estimator window, and blank_ms is a number of ms >= 0', () => {
+    const phase = (extra: Record<string, unknown>) => ({ schedule: { kind: 'phase', band: { lo_Hz: 8, hi_Hz: 13 }, targetPhase_deg: 0, refractory_ms: 2000, ...extra } });
+    const tms = { source: sim, stimulator: { kind: 'simulated', modality: 'tms' }, limits: { pulses: PULSE_LIMITS } };
+    expect(problemsOf({ ...tms, pulses: phase({ blank_ms: 100 }) })).toEqual([]);
+    expect(parseConfig({ ...tms, pulses: phase({}) }).pulses?.schedule).toMatchObject({ blank_ms: 0 });
+    expect(problemsOf({ ...tms, pulses: phase({ blank_ms: 500 }) })).toEqual(['pulses.schedule.blank_ms: 500 ms is not shorter than window_ms (500 ms): the estimator would run on its own prediction alone']);
+    expect(problemsOf({ ...tms, pulses: phase({ blank_ms: -5 }) })[0]).toMatch(/^pulses\.schedule\.blank_ms: /);
+  });
+
   it('each modality has the limits its governor needs and none it would not apply', () => {
     const modality = (m: string) => ({ kind: 'simulated', modality: m });
     expect(problemsOf({ stimulator: modality('vns'), limits: { amplitude_mA: { max: 1 } } })).toEqual(['limits.vns: is missing, but stimulator.modality is vns: set maxOn_s and minOff_s (the duty cycle)']);

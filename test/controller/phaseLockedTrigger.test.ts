@@ -149,7 +149,8 @@ describe('PhaseLockedTrigger is deterministic', () => {
   // 30 s of the simulated patient at 250 Hz (not the design seed), with gate and refractory that bind.
   const fs = 250;
   const x = simulatedChannel(7, fs, 30, { alphaFrequencyWander_Hz: 0.5, alphaWaxWane: 1 });
-  const triggerSpec = spec({ amplitudeGate: { kind: 'percentile', percentile: 50, over_s: 5 }, refractory_ms: 300, estimator: { estimateEvery_samples: 2 } });
+  // With blanking: its stretches follow the pulses, so they too must not depend on the cut.
+  const triggerSpec = spec({ amplitudeGate: { kind: 'percentile', percentile: 50, over_s: 5 }, refractory_ms: 300, blank_ms: 40, estimator: { estimateEvery_samples: 2 } });
   const reference = firedIndices(new PhaseLockedTrigger(triggerSpec, fs), cut(x, fs, [x.length]));
 
   it('the reference run fires, and not at every crossing', () => {
@@ -192,8 +193,9 @@ describe('the phase evaluation without the shared EDF samples (a user\'s clone)'
     expect(row.triggers).toBeUndefined();
     const rows = await runPhaseEvaluation({ seeds: [2], seconds: 20, edfDir: missing });
     expect(rows.map((r) => r.job)).toEqual([
-      'phase-alpha-sim-1000Hz-seed2', 'phase-alpha-sim-250Hz-seed2', 'phase-alpha-sim-variable-1000Hz-seed2', 'phase-alpha-sim-variable-250Hz-seed2', 'phase-alpha-eeg',
+      'phase-alpha-sim-1000Hz-seed2', 'phase-alpha-sim-250Hz-seed2', 'phase-alpha-sim-variable-1000Hz-seed2', 'phase-alpha-sim-variable-250Hz-seed2',
+      'phase-alpha-sim-artefact-blank0ms-1000Hz-seed2', 'phase-alpha-sim-artefact-blank100ms-1000Hz-seed2', 'phase-alpha-eeg',
     ]);
-    expect(rows[4].skipped).toMatch(/not found/);
+    expect(rows[6].skipped).toMatch(/not found/);
   });
 });
