@@ -19,6 +19,8 @@ Commands:
   mark --mqtt URL --rig ID "TEXT" | --drug D --dose N --unit U --route R [--state S]
                           put a marker (free text, medication, a state such as MedOn) on a
                           running rig's timeline
+  dashboard [--mqtt URL] [--listen HOST:PORT]
+                          serve the live dashboard page for the rigs on a broker
 
 Exit codes: 0 success, 2 bad input (config, file, arguments), 1 internal failure,
 130 / 143 features or sim interrupted by SIGINT / SIGTERM (nothing written).
@@ -55,6 +57,10 @@ Options:
                          broker on 127.0.0.1:1883)
   --take-over            start even if the broker shows this rig.id online in another
                          session (default: refuse, exit 2)
+  --dashboard [HOST:]PORT
+                         serve the live dashboard page (docs/dashboard.md) at
+                         http://HOST:PORT/ (HOST default 127.0.0.1; beyond loopback only
+                         when given, and with the embedded broker only with credentials)
   --record DIR           record the session into a new folder DIR/<rig>-<start>/: the
                          signal as BDF+ (or EDF+, recording.format) with every event and
                          stimulation change as an annotation, trace.ndjson, features.csv,
@@ -159,6 +165,30 @@ would cross them, with the time the next may start.
 Options:
   --config FILE   the rig's config (its rig.id, rig.courseLedger and limits.course)
   --json          one JSON object per line instead of the table
+`;
+
+export const DASHBOARD_HELP = `Usage: neuroloop dashboard [--mqtt URL] [--listen HOST:PORT] [options]
+
+Serves the live dashboard page (docs/dashboard.md) for every rig publishing to a broker:
+the rigs with their status, one rig's biomarker, stimulation, band powers, governor and
+events live, and (when the rig enables commands and the broker lets the user) e-stop,
+reset, markers and the tunable policy parameters. The page asks for the broker's
+username and password when the broker wants them and keeps them in memory only.
+Runs until Ctrl+C or SIGTERM.
+
+Options:
+  --mqtt URL             the broker (default mqtt://127.0.0.1:1883, a local run's embedded
+                         broker). ws:// and wss:// the page opens itself; mqtt:// and
+                         mqtts:// go through this server's /mqtt. No credentials in the URL.
+  --listen HOST:PORT     where to serve the page (default 127.0.0.1:8080; beyond loopback
+                         only when given)
+  --prefix P             telemetry.topicPrefix of the rigs (default neuroloop)
+  --rig ID               the rig to show first (default: the first the broker lists)
+  --ca FILE              PEM of the CA that signed the broker's certificate (mqtts://)
+  --login                ask for a username and password before connecting (default: only
+                         when the broker refuses an anonymous client)
+
+Exit codes: 0 stopped by Ctrl+C/SIGTERM, 2 bad arguments or the address is taken.
 `;
 
 export const MARK_HELP = `Usage: neuroloop mark --mqtt URL --rig ID [options] "TEXT"

@@ -3,7 +3,7 @@ import { ConfigError } from '../config/problems.js';
 import { InputError } from '../drivers/inputError.js';
 import { OutputClosedError } from '../drivers/outputClosedError.js';
 import { OutputWriteError } from '../drivers/outputWriteError.js';
-import { CONFIG_HELP, COURSE_HELP, DOCTOR_HELP, FEATURES_HELP, MAIN_HELP, MARK_HELP, REPLAY_HELP, RUN_HELP, SIM_HELP } from './helpTexts.js';
+import { CONFIG_HELP, COURSE_HELP, DASHBOARD_HELP, DOCTOR_HELP, FEATURES_HELP, MAIN_HELP, MARK_HELP, REPLAY_HELP, RUN_HELP, SIM_HELP } from './helpTexts.js';
 import { packageVersion } from './version.js';
 
 // Each command's module is imported when it is asked for: `--help` and `config check`
@@ -32,6 +32,9 @@ async function main(argv: string[]): Promise<number> {
     case 'mark':
       if (asksForHelp(rest)) return printHelp(MARK_HELP);
       return (await import('./markCommand.js')).markCommand(rest);
+    case 'dashboard':
+      if (asksForHelp(rest)) return printHelp(DASHBOARD_HELP);
+      return (await import('./dashboardCommand.js')).dashboardCommand(rest);
     case 'config':
       if (rest[0] === '--help' || rest[0] === '-h') return printHelp(CONFIG_HELP);
       return (await import('./configCommand.js')).configCommand(rest);
@@ -47,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(MAIN_HELP);
       return 2;
     default:
-      throw new InputError(`unknown command "${command}"; the commands are run, replay, features, sim, config, doctor, course, mark (neuroloop --help)`);
+      throw new InputError(`unknown command "${command}"; the commands are run, replay, features, sim, config, doctor, course, mark, dashboard (neuroloop --help)`);
   }
 }
 

@@ -11,6 +11,8 @@ import { parseInteger, parseMqttUrl, parsePositive } from './args.js';
 import { LOG_FORMATS, type LogFormat } from './logger.js';
 import { withAbsoluteLedger } from './courseGate.js';
 import { runSession } from './runSession.js';
+import { type ListenAddress, parseListenAddress } from './listenAddress.js';
+import { checkSessionDashboard } from './sessionDashboard.js';
 import { RUN_HELP } from './helpTexts.js';
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -30,6 +32,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       'no-mqtt': { type: 'boolean' },
       // Start although another session holds the rig on the broker.
       'take-over': { type: 'boolean' },
+      // Serve the live dashboard page beside the session (docs/dashboard.md).
+      dashboard: { type: 'string' },
       'log-format': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -54,6 +58,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (seed !== undefined && config.source.kind !== 'sim') throw new InputError('--seed: the source is not the simulator');
   if (values.mqtt !== undefined && values['no-mqtt']) throw new InputError('--mqtt and --no-mqtt: choose one');
   if (values.mqtt !== undefined) parseMqttUrl('--mqtt', values.mqtt);
+  const telemetryOn = config.telemetry.enabled && !values['no-mqtt'];
+  let dashboard: ListenAddress | undefined;
+  if (values.dashboard !== undefined) {
+    dashboard = parseListenAddress('--dashboard', values.dashboard);
+    checkSessionDashboard(config, dashboard, telemetryOn, values.mqtt);
+  }
   checkRunPaths(config, values.config, configDir, values.trace, values.summary, values.record);
 
   const result = await runSession({
@@ -65,7 +75,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     tracePath: values.trace,
     summaryPath: values.summary,
     recordDir: values.record,
-    telemetry: { on: config.telemetry.enabled && !values['no-mqtt'], url: values.mqtt, takeOver: values['take-over'] === true },
+    telemetry: { on: telemetryOn, url: values.mqtt, takeOver: values['take-over'] === true },
+    dashboard,
     logFormat: logFormat as LogFormat,
   });
   return result.exit;

@@ -10,7 +10,10 @@ import { NdjsonWriter } from '../drivers/ndjsonWriter.js';
 import { type BuiltSession, buildSession } from './buildSession.js';
 import { CourseGate, type CourseDoseSoFar } from './courseGate.js';
 import { createLogger, type LogFormat } from './logger.js';
+import { LoopPublisher } from './loopPublisher.js';
 import { Progress } from './progress.js';
+import type { ListenAddress } from './listenAddress.js';
+import { withSessionDashboard } from './sessionDashboard.js';
 import { type RunEnd, type RunningTelemetry, startTelemetry } from './startTelemetry.js';
 import { SessionRecorder } from './sessionRecorder.js';
 import { SignalsHeldDuringStart } from './signalsHeldDuringStart.js';
@@ -32,6 +35,8 @@ export interface SessionRunOptions {
   readonly summaryPath?: string;
   readonly recordDir?: string;
   readonly telemetry: { readonly on: boolean; readonly url?: string; readonly takeOver: boolean };
+  /** run --dashboard: serve the page here beside the session's telemetry (docs/dashboard.md). */
+  readonly dashboard?: ListenAddress;
   readonly logFormat: LogFormat;
   /** A replay: the file replayed (trace and manifest say so; progress bar at max speed; the recording's own [stop] and [end] are honoured). */
   readonly replayOf?: string;
@@ -98,6 +103,7 @@ async function startAndRunSession(o: SessionRunOptions, held: SignalsHeldDuringS
   };
   // Null until built: a command arriving before the session is refused, not a crash.
   if (o.telemetry.on) running = await startTelemetry(config, o.telemetry.url, () => built?.session ?? null, logger, { takeOver: o.telemetry.takeOver });
+  if (running !== null && o.dashboard !== undefined) running = await withSessionDashboard(running, o.dashboard, config, o.telemetry.url);
   const telemetry = running?.telemetry ?? null;
   try {
     built = await buildSession(
@@ -177,6 +183,7 @@ async function startAndRunSession(o: SessionRunOptions, held: SignalsHeldDuringS
     session.requestStop();
   }
   const status = progress === null ? new StatusLine() : null;
+  const loopTelemetry = telemetry === null ? null : new LoopPublisher(telemetry, loop, config);
   // Every start check has passed: only now may an existing trace be replaced.
   const traces: NdjsonWriter[] = [];
   if (o.tracePath !== undefined) traces.push(new NdjsonWriter(o.tracePath));
@@ -288,6 +295,7 @@ async function startAndRunSession(o: SessionRunOptions, held: SignalsHeldDuringS
         if (telemetry) {
           telemetry.step(step);
           telemetry.setState(governor.latched === 'estop' ? 'estop' : governor.latched ? 'fault' : 'online');
+          loopTelemetry?.step(step.t_s);
         }
         if (status !== null) {
           const governorState = governor.latched ? `LATCHED ${governor.latched}` : governor.fallbackActive ? 'FALLBACK' : session.stopping ? 'stopping' : 'ok';

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { Aedes, type Client } from 'aedes';
+import { createWebSocketStream, type WebSocket } from 'ws';
 import { InputError } from '../inputError.js';
 import { skipPacketNumberCache } from './packetNumberCache.js';
 
@@ -20,6 +21,13 @@ export interface EmbeddedBroker {
   readonly aedes: Aedes;
   readonly host: string;
   readonly port: number;
+  /**
+   * Serves one MQTT-over-WebSocket connection (a dashboard page): the broker's WebSocket
+   * listener, mounted on whichever HTTP server accepted the upgrade (drivers/http). The same
+   * users as on TCP: whoever mounts it must follow the TCP listener's rule (loopback, or
+   * a username and password).
+   */
+  acceptWebSocket(socket: WebSocket): void;
   close(): Promise<void>;
 }
 
@@ -66,6 +74,12 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
     aedes: broker,
     host: o.host,
     port: o.port,
+    acceptWebSocket: (socket) => {
+      const stream = createWebSocketStream(socket);
+      // A page that goes away mid-write is an ordinary end, not a crash of the session.
+      stream.on('error', () => stream.destroy());
+      broker.handle(stream);
+    },
     close: async () => {
       // The session's last messages (the final stim, status offline) are still on their way:
       // aedes hands them to the subscribers' sockets asynchronously, and closing destroys the

@@ -5,7 +5,7 @@ import type { TelemetryConfig } from '../../config/telemetrySchema.js';
 import type { SampleBlock } from '../../signals/sampleBlock.js';
 import { BoundedQueue } from './boundedQueue.js';
 import { encodeRawFrame } from './rawFrame.js';
-import { type FinalState, TELEMETRY_VERSION, topics, type StatusPayload } from './telemetryPayloads.js';
+import { type FinalState, type LoopPayload, TELEMETRY_VERSION, topics, type StatusPayload } from './telemetryPayloads.js';
 import type { TelemetryLink, TelemetryLinkFactory } from './telemetryLink.js';
 
 export type TelemetryState = StatusPayload['state'];
@@ -16,7 +16,10 @@ export interface SessionEnding {
   readonly finalStim: StimParams;
   readonly final: FinalState;
 }
-type TopicKind = 'status' | 'features' | 'stim' | 'events' | 'raw' | 'ack';
+type TopicKind = 'status' | 'features' | 'stim' | 'events' | 'raw' | 'ack' | 'loop';
+
+/** A `loop` payload as its builder knows it: the telemetry adds v, seq and dropped. */
+export type LoopState = Omit<LoopPayload, 'v' | 'seq' | 'dropped'>;
 
 interface Outgoing {
   readonly kind: TopicKind;
@@ -62,7 +65,7 @@ export class MqttTelemetry {
   private readonly link: TelemetryLink;
   private readonly queue: BoundedQueue<Outgoing>;
   private readonly dropped: Record<string, number> = {};
-  private readonly seq: Record<string, number> = { features: 0, stim: 0, events: 0 };
+  private readonly seq: Record<string, number> = { features: 0, stim: 0, events: 0, loop: 0 };
   private inflight = 0;
   private inflightBytes = 0;
   private lastT_s = 0;
@@ -71,6 +74,7 @@ export class MqttTelemetry {
   private lastStim_s = Number.NEGATIVE_INFINITY;
   private lastStimKey = '';
   private lastStimPayload: string | null = null;
+  private lastLoopPayload: string | null = null;
   private closed = false;
 
   constructor(options: MqttTelemetryOptions) {
@@ -141,6 +145,12 @@ export class MqttTelemetry {
       this.lastStimPayload = JSON.stringify({ v: TELEMETRY_VERSION, seq: this.seq.stim++, t_s: step.t_s, enabled: a.enabled, amplitude_mA: a.amplitude_mA, frequency_Hz: a.frequency_Hz, pulseWidth_us: a.pulseWidth_us, reason });
       this.send({ kind: 'stim', topic: this.t.stim, payload: this.lastStimPayload, qos: 1, retain: true });
     }
+  }
+
+  /** The dashboard's view of the loop (retained `loop`); its builder decides when (on change, about once a second). */
+  loop(state: LoopState): void {
+    this.lastLoopPayload = JSON.stringify({ v: TELEMETRY_VERSION, seq: this.seq.loop++, ...state, dropped: { ...this.dropped } } satisfies LoopPayload);
+    this.send({ kind: 'loop', topic: this.t.loop, payload: this.lastLoopPayload, qos: 1, retain: true });
   }
 
   event(e: SessionEvent): void {
@@ -216,6 +226,7 @@ export class MqttTelemetry {
     this.publishNow({ kind: 'status', topic: this.t.status, payload: JSON.stringify(this.statusPayload()), qos: 1, retain: true });
     this.pump();
     if (this.lastStimPayload !== null) this.publishNow({ kind: 'stim', topic: this.t.stim, payload: this.lastStimPayload, qos: 1, retain: true });
+    if (this.lastLoopPayload !== null) this.publishNow({ kind: 'loop', topic: this.t.loop, payload: this.lastLoopPayload, qos: 1, retain: true });
   }
 
   private onMessage(topic: string, payload: Buffer, retained: boolean): void {

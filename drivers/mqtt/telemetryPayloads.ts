@@ -84,11 +84,52 @@ export const ackPayload = z.object({
   t_s: z.number(),
 });
 
+/**
+ * `loop` (retained, QoS 1): what a dashboard shows beside the data, added in contract v1
+ * without changing any other payload. Published at start, on every change of the policy's
+ * state or thresholds, the governor's state or the commands, and at least every second.
+ */
+export const loopPayload = z.object({
+  v: z.literal(TELEMETRY_VERSION),
+  seq: z.number().int(),
+  t_s: z.number(),
+  modality: z.enum(['amplitude', 'pulse']).describe('pulse: the output is pulses (counted in `pulses`), not an amplitude.'),
+  policy: z.object({
+    kind: z.string(),
+    state: z.string().describe('A short word: off, on, startup, up, down, hold, blanked, ...'),
+    thresholds: z.array(z.number()).describe('Thresholds to draw beside the biomarker (empty for none).'),
+  }),
+  governor: z.object({
+    state: z.enum(['ok', 'fallback', 'stopping', 'latched']),
+    latched: z.enum(['estop', 'lockout', 'dose', 'fault']).nullable(),
+    limitEvents: z.number().int().min(0),
+  }),
+  dose: z.object({
+    onTime_s: z.number(),
+    charge_mC: z.number(),
+    pulses: z.number(),
+    budget: z
+      .object({ maxOnTime_s: z.number().optional(), maxCharge_mC: z.number().optional(), maxPulses: z.number().optional() })
+      .describe('limits.dose: the per-session budget (absent keys: no budget).'),
+  }),
+  pulses: z.object({ fired: z.number().int().min(0), refused: z.number().int().min(0) }).nullable().describe('A pulse modality: pulses so far; null otherwise.'),
+  amplitudeMax_mA: z.number().describe('limits.amplitude_mA.max.'),
+  commands: z.object({
+    enabled: z.boolean(),
+    tunable: z
+      .record(z.string(), z.object({ min: z.number(), max: z.number(), value: z.number().nullable() }))
+      .describe('Parameters cmd/policy may change: bounds, and the current value (null: not a number now).'),
+    states: z.array(z.string()).describe('policy.states a marker may declare.'),
+  }),
+  dropped: z.record(z.string(), z.number().int().min(0)).describe('As status.dropped, kept current.'),
+});
+
 export type StatusPayload = z.infer<typeof statusPayload>;
 export type FeaturesPayload = z.infer<typeof featuresPayload>;
 export type StimPayload = z.infer<typeof stimPayload>;
 export type EventPayload = z.infer<typeof eventPayload>;
 export type AckPayload = z.infer<typeof ackPayload>;
+export type LoopPayload = z.infer<typeof loopPayload>;
 
 export { commandSchemas } from '../../controller/commands.js';
 export { type Marker, markerCommandSchema, markerSchema, medicationSchema } from '../../controller/marker.js';
@@ -103,6 +144,7 @@ export const topics = (prefix: string, rig: string) => {
     features: `${base}/features`,
     stim: `${base}/stim`,
     events: `${base}/events`,
+    loop: `${base}/loop`,
     raw: `${base}/raw`,
     commands: `${base}/cmd/+`,
     command: (name: string) => `${base}/cmd/${name}`,

@@ -1,0 +1,72 @@
+import type { Config } from '../config/schema.js';
+import { startDashboardServer } from '../drivers/http/dashboardServer.js';
+import { InputError } from '../drivers/inputError.js';
+import { mqttTlsFiles } from '../drivers/mqtt/clientOptions.js';
+import { dashboardAssetsDir } from './dashboardAssets.js';
+import { pageBrokerFor } from './dashboardBroker.js';
+import { isLoopback, type ListenAddress } from './listenAddress.js';
+import type { RunningTelemetry } from './startTelemetry.js';
+
+/**
+ * `run --dashboard`, checked with the other arguments, before anything starts: the page
+ * needs telemetry, and it may carry the embedded broker beyond loopback only on the terms
+ * of its TCP listener (telemetry.embedded.host): a username and password.
+ */
+export function checkSessionDashboard(config: Config, address: ListenAddress, telemetryOn: boolean, url: string | undefined): void {
+  if (!telemetryOn) throw new InputError('--dashboard: the page shows telemetry, which is off (--no-mqtt or telemetry.enabled: false); drop one or the other');
+  const brokerUrl = url ?? config.telemetry.mqtt.url;
+  if (brokerUrl === undefined) {
+    const m = config.telemetry.mqtt;
+    if (!isLoopback(address.host) && (m.username === undefined || m.passwordEnv === undefined)) {
+      throw new InputError(
+        `--dashboard ${address.host}:${address.port}: beyond loopback the page carries the embedded broker, which then needs credentials: set telemetry.mqtt.username and telemetry.mqtt.passwordEnv, or serve on 127.0.0.1`,
+      );
+    }
+  } else {
+    pageBrokerFor(url === undefined ? 'telemetry.mqtt.url' : '--mqtt', brokerUrl);
+  }
+}
+
+/**
+ * Serves the dashboard beside a session's telemetry (`run --dashboard`): the page reaches
+ * the embedded broker through the server's /mqtt, an outside broker as pageBrokerFor says.
+ * The result closes the page's server after telemetry (the last status reaches the page).
+ * A server that cannot start closes the telemetry again and throws: the session never starts.
+ */
+export async function withSessionDashboard(running: RunningTelemetry, address: ListenAddress, config: Config, url: string | undefined): Promise<RunningTelemetry> {
+  const t = config.telemetry;
+  const embedded = running.broker;
+  const brokerUrl = url ?? t.mqtt.url;
+  const outside = embedded === null && brokerUrl !== undefined ? pageBrokerFor(url === undefined ? 'telemetry.mqtt.url' : '--mqtt', brokerUrl, mqttTlsFiles(t).ca) : null;
+  let server;
+  try {
+    server = await startDashboardServer({
+      host: address.host,
+      port: address.port,
+      flag: '--dashboard',
+      assetsDir: dashboardAssetsDir(),
+      page: {
+        v: 1,
+        broker: outside?.broker ?? 'same-origin',
+        brokerLabel: outside?.brokerLabel ?? `the session's embedded broker (${embedded?.url ?? ''})`,
+        topicPrefix: t.topicPrefix,
+        rig: config.rig.id,
+        loginRequired: embedded !== null && t.mqtt.username !== undefined,
+      },
+      mqttWebSocket: embedded === null ? outside?.mqttWebSocket : (socket) => embedded.acceptWebSocket(socket),
+    });
+  } catch (error) {
+    await running.close();
+    throw error;
+  }
+  process.stderr.write(`neuroloop: dashboard on ${server.url}\n`);
+  const dashboard = server;
+  return {
+    telemetry: running.telemetry,
+    broker: running.broker,
+    close: async (ending) => {
+      await running.close(ending);
+      await dashboard.close();
+    },
+  };
+}

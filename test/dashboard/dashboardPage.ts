@@ -1,0 +1,43 @@
+import type { Page } from 'puppeteer-core';
+import type { Chromium } from '../helpers/chromium.js';
+
+/** A dashboard page in the test's chromium, with everything it complained about. */
+export interface DashboardPage {
+  readonly page: Page;
+  /** Console errors, uncaught exceptions and failed requests, as they came. */
+  readonly problems: string[];
+  field(name: string): Promise<string>;
+  /** Waits until `data-field="name"` satisfies `test`; the last text seen is in the error. */
+  waitForField(name: string, test: (text: string) => boolean, timeout_ms?: number): Promise<string>;
+  /** Whether the element is shown (neither it nor an ancestor hidden). */
+  visible(selector: string): Promise<boolean>;
+}
+
+export async function openDashboard(chromium: Chromium, url: string): Promise<DashboardPage> {
+  const page = await chromium.browser.newPage();
+  await page.setViewport({ width: 1280, height: 860 });
+  const problems: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${(e as Error).message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+  await page.goto(url, { waitUntil: 'load' });
+  const field = (name: string): Promise<string> => page.$eval(`[data-field="${name}"]`, (el) => el.textContent ?? '');
+  return {
+    page,
+    problems,
+    field,
+    waitForField: async (name, test, timeout_ms = 15_000) => {
+      const deadline = Date.now() + timeout_ms;
+      let last = '';
+      for (;;) {
+        last = await field(name);
+        if (test(last)) return last;
+        if (Date.now() > deadline) throw new Error(`data-field="${name}" still "${last}" after ${timeout_ms} ms`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    visible: (selector) => page.$eval(selector, (el) => (el as unknown as { checkVisibility(): boolean }).checkVisibility()),
+  };
+}
