@@ -30,6 +30,8 @@ export function sessionSummary(session: ClosedLoopSession, brain: SyntheticBrain
     latched: core.latched,
     // Markers taken (docs/markers.md): count, the policy's declared state at the end, the list.
     markers: core.markers,
+    // The thresholds the policy's calibration placed from the baseline (null: no calibration).
+    calibration: core.calibration,
     policy: config.policy.kind,
     seed: config.source.kind === 'sim' ? config.source.seed : config.source.kind === 'csv' || config.source.kind === 'edf' ? null : config.source.emulated ? config.source.emulation.seed : null,
     // Hardware sources and stimulators: what their drivers counted (docs/design.md, Hardware).

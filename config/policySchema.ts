@@ -47,6 +47,79 @@ const states = {
     .describe('Parameter sets by state (e.g. MedOn, MedOff): a marker declaring a state switches the policy to its set from the next frame. Each set names some of this policy\'s numeric parameters, every set the same ones; never limits.'),
 };
 
+/**
+ * `calibration` (issue 14): the policy's thresholds placed from the patient's own data at
+ * the start of the session, instead of fixed in the file: at percentiles of the biomarker
+ * over the baseline period (signals.biomarker.baseline_s, before any stimulation), as
+ * Little et al. 2013 (Ann Neurol 74:449) set their threshold at the 75th percentile of the
+ * patient's own beta. Placed thresholds are clamped into `range` (biomarker units, z when
+ * the biomarker is z-scored); nothing else of the policy, and no limit, is changed.
+ */
+const pct = z.number().finite().min(0).max(100);
+const calibrationRange = z
+  .strictObject({
+    min: z.number().finite().default(-5),
+    max: z.number().finite().default(5),
+  })
+  .refine((r) => r.max > r.min, { message: 'max must be > min', path: ['max'] })
+  .describe('Bounds of a placed threshold (biomarker units): a value outside is clamped into them, with the event saying so.');
+
+/**
+ * `floor`: thresholds placed relative to the patient's beta-free floor rather than at a
+ * share of the time: the floor is the `floor_pct` percentile of the baseline (low enough to
+ * lie outside the bursts whatever their rate) and its width is the distance down to the
+ * `spread_pct` percentile; a threshold is floor + k * width. A fixed percentile puts the
+ * threshold inside the floor when bursts are rare and inside the bursts when they are
+ * frequent; this one stays at the same place against the floor.
+ */
+const floorPlacement = {
+  floor_pct: pct.default(25).describe('Percentile of the baseline taken as the beta-free floor.'),
+  spread_pct: pct.default(5).describe('Lower percentile: floor minus this is the floor\'s width.'),
+};
+const floorOrder = (c: { floor_pct: number; spread_pct: number }) => c.floor_pct > c.spread_pct;
+const floorOrderIssue = { message: 'floor_pct must be > spread_pct', path: ['floor_pct'] };
+
+export const thresholdCalibrationSchema = z
+  .discriminatedUnion('kind', [
+    z.strictObject({
+      kind: z.literal('percentile'),
+      threshold_pct: pct.default(75).describe('Percentile of the baseline biomarker the threshold is placed at (Little et al. 2013: 75).'),
+      range: calibrationRange.default({ min: -5, max: 5 }),
+    }),
+    z
+      .strictObject({
+        kind: z.literal('floor'),
+        ...floorPlacement,
+        threshold_k: z.number().finite().describe('The threshold: floor + k * width.'),
+        range: calibrationRange.default({ min: -5, max: 5 }),
+      })
+      .refine(floorOrder, floorOrderIssue),
+  ])
+  .describe('Places `threshold` from the baseline (docs/design.md, Calibration).');
+
+export const dualThresholdCalibrationSchema = z
+  .discriminatedUnion('kind', [
+    z
+      .strictObject({
+        kind: z.literal('percentile'),
+        lower_pct: pct.describe('Percentile of the baseline biomarker the lower threshold is placed at.'),
+        upper_pct: pct.describe('Percentile of the baseline biomarker the upper threshold is placed at.'),
+        range: calibrationRange.default({ min: -5, max: 5 }),
+      })
+      .refine((c) => c.upper_pct > c.lower_pct, { message: 'upper_pct must be > lower_pct', path: ['upper_pct'] }),
+    z
+      .strictObject({
+        kind: z.literal('floor'),
+        ...floorPlacement,
+        lower_k: z.number().finite().describe('The lower threshold: floor + k * width.'),
+        upper_k: z.number().finite().describe('The upper threshold: floor + k * width.'),
+        range: calibrationRange.default({ min: -5, max: 5 }),
+      })
+      .refine(floorOrder, floorOrderIssue)
+      .refine((c) => c.upper_k > c.lower_k, { message: 'upper_k must be > lower_k', path: ['upper_k'] }),
+  ])
+  .describe('Places `lowerThreshold` and `upperThreshold` from the baseline (docs/design.md, Calibration).');
+
 export const offPolicySchema = z.strictObject({ kind: z.literal('off') });
 
 export const openLoopPolicySchema = z.strictObject({
@@ -59,8 +132,9 @@ export const openLoopPolicySchema = z.strictObject({
 
 export const thresholdPolicySchema = z.strictObject({
   kind: z.literal('threshold'),
-  threshold: z.number().finite().describe('On above, off below (biomarker units).'),
+  threshold: z.number().finite().describe('On above, off below (biomarker units). With `calibration`: the value until the calibration places it.'),
   amplitude_mA: amplitude.describe('Amplitude while on.'),
+  calibration: thresholdCalibrationSchema.optional(),
   ...pulse,
   ...timing,
   ...states,
@@ -75,6 +149,7 @@ export const dualThresholdPolicySchema = z
     upperAmplitude_mA: amplitude,
     rampUp_mA_per_s: z.number().finite().positive().default(1).describe('Policy transition rate toward the upper amplitude.'),
     rampDown_mA_per_s: z.number().finite().positive().default(1).describe('Policy transition rate toward the lower amplitude.'),
+    calibration: dualThresholdCalibrationSchema.optional(),
     ...pulse,
     ...timing,
     ...states,
@@ -176,6 +251,8 @@ export type OpenLoopPolicyConfig = z.output<typeof openLoopPolicySchema>;
 export type ThresholdPolicyConfig = z.output<typeof thresholdPolicySchema>;
 export type DualThresholdPolicyConfig = z.output<typeof dualThresholdPolicySchema>;
 export type ProportionalPolicyConfig = z.output<typeof proportionalPolicySchema>;
+export type ThresholdCalibrationConfig = z.output<typeof thresholdCalibrationSchema>;
+export type DualThresholdCalibrationConfig = z.output<typeof dualThresholdCalibrationSchema>;
 
 /** The largest amplitude a policy can ask for (0 for off). */
 export function policyMaxAmplitude_mA(policy: PolicyConfig): number {

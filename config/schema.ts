@@ -357,6 +357,15 @@ export const configSchema = z
     if (cfg.pulses?.schedule.kind === 'phase' && typeof cfg.pulses.schedule.channel === 'number' && cfg.source.kind === 'sim' && cfg.pulses.schedule.channel >= cfg.source.channels) {
       ctx.addIssue({ code: 'custom', path: ['pulses', 'schedule', 'channel'], message: `must be < source.channels (${cfg.source.channels})` });
     }
+    if ((cfg.policy.kind === 'threshold' || cfg.policy.kind === 'dual-threshold') && cfg.policy.calibration !== undefined) {
+      // The thresholds are placed from the patient's own unstimulated beta: the biomarker's baseline, with stimulation off throughout it.
+      const baseline_s = cfg.signals.biomarker?.baseline_s ?? 0;
+      if (!(baseline_s > 0)) {
+        ctx.addIssue({ code: 'custom', path: ['policy', 'calibration'], message: 'places the thresholds from the biomarker\'s baseline: set signals.biomarker.baseline_s (e.g. 20)' });
+      } else if (cfg.policy.startupDelay_ms < baseline_s * 1000) {
+        ctx.addIssue({ code: 'custom', path: ['policy', 'startupDelay_ms'], message: `${cfg.policy.startupDelay_ms} ms is shorter than the baseline the calibration reads (signals.biomarker.baseline_s ${baseline_s} s): stimulation must stay off until it has been measured` });
+      }
+    }
     const asked = policyMaxAmplitude_mA(cfg.policy);
     if (asked > 0 && cfg.limits.amplitude_mA.max === 0) {
       ctx.addIssue({

@@ -12,6 +12,7 @@ import type { PulseStimulatorPort, StimulatorPort } from './ports.js';
 import type { PulseGovernor } from './pulseGovernor.js';
 import type { SafetyGovernor } from './safetyGovernor.js';
 import type { StimParams } from './stimParams.js';
+import { type CalibrationEvent, calibrationEvent, type ThresholdCalibration } from './thresholdCalibration.js';
 
 /** A command taken or refused, as it appears among a step's events. */
 export interface CommandEvent {
@@ -88,7 +89,7 @@ export interface PolicyStateEvent {
 /** Most markers listed in the summary (all are counted; the trace holds every one). */
 export const MAX_SUMMARY_MARKERS = 1000;
 
-export type SessionEvent = GovernorEvent | CommandEvent | SessionMarkEvent | DriverEvent | AnnotationEvent | PulseEvent | MarkerEvent | PolicyStateEvent;
+export type SessionEvent = GovernorEvent | CommandEvent | SessionMarkEvent | DriverEvent | AnnotationEvent | PulseEvent | MarkerEvent | PolicyStateEvent | CalibrationEvent;
 
 /** The answer to a command (published on cmd/ack). */
 export interface CommandAck {
@@ -147,6 +148,8 @@ export interface SessionSummaryCore {
   latched: string | null;
   /** Markers taken (docs/markers.md): how many, the policy's declared state at the end (null: none declared), the first MAX_SUMMARY_MARKERS. */
   markers: { count: number; state: string | null; list: ({ t_s: number } & Marker)[] };
+  /** The thresholds the policy's calibration placed (controller/thresholdCalibration.ts); null without one, or before it ended. */
+  calibration: { t_s: number; ok: boolean; placed: Readonly<Record<string, number>>; previous: Readonly<Record<string, number>>; baseline: CalibrationEvent['baseline'] } | null;
 }
 
 export interface SessionOptions {
@@ -165,6 +168,12 @@ export interface SessionOptions {
    * from the config file) and the pulse port. Absent: the session fires no pulses.
    */
   readonly pulses?: { readonly schedule: PulseSchedule; readonly governor: PulseGovernor; readonly stimulator: PulseStimulatorPort };
+  /**
+   * Places the policy's thresholds from the baseline (policy.calibration): fed every frame
+   * until it ends, then its thresholds go to the policy by `retune` before the policy steps
+   * on that frame, with a `calibration` event. Absent: the policy keeps its config's.
+   */
+  readonly calibration?: ThresholdCalibration;
 }
 
 /** Frame reasons that only mean "the biomarker is still warming up": the data is fresh. */
@@ -208,6 +217,7 @@ export class ClosedLoopSession {
   /** The state the last marker switched the policy to (docs/markers.md); null: none yet. */
   private policyState: string | null = null;
   private readonly markerList: ({ t_s: number } & Marker)[] = [];
+  private calibrated: SessionSummaryCore['calibration'] = null;
 
   constructor(options: SessionOptions) {
     this.o = options;
@@ -359,6 +369,16 @@ export class ClosedLoopSession {
     this.report([{ t_s, kind: 'policy-state', reason: `policy state ${change.state}: ${what} (from the next frame)`, state: change.state, ok: true, changed: change.changed, previous: change.previous }]);
   }
 
+  /** Feeds the calibration; when it ends, its thresholds go to the policy (from this frame) and its event is reported. */
+  private calibrate(frame: FeatureFrame): void {
+    const result = this.o.calibration?.observe(frame, this.o.policy.parameters()) ?? null;
+    if (result === null) return;
+    if (result.ok && result.next !== undefined) this.o.policy.retune(result.next);
+    const event = calibrationEvent(frame.t_s, result);
+    this.calibrated = { t_s: event.t_s, ok: event.ok, placed: event.placed, previous: event.previous, baseline: event.baseline };
+    this.report([event]);
+  }
+
   /**
    * The source has delivered nothing for `silent_s` of host time (live only): tick the
    * governor so that its watchdog can fall back, with the policy's last request.
@@ -391,6 +411,7 @@ export class ClosedLoopSession {
       pulses: this.o.pulses ? { schedule: this.o.pulses.schedule.describe, fired: this.o.pulses.governor.pulses, refused: this.eventCounts['pulse-refused'] ?? 0, refusedBy: { ...this.pulseRefusals } } : null,
       latched: this.o.governor.latched,
       markers: { count: this.eventCounts.marker ?? 0, state: this.policyState, list: this.markerList.map((m) => ({ ...m })) },
+      calibration: this.calibrated,
     };
   }
 
@@ -399,6 +420,7 @@ export class ClosedLoopSession {
     const previous = this.o.governor.applied;
     let request: StimParams | null = null;
     let error: string | undefined;
+    if (this.o.calibration !== undefined && !this.o.calibration.finished) this.calibrate(frame);
     if (this.stopRequested) {
       request = { enabled: false, amplitude_mA: 0, frequency_Hz: previous.frequency_Hz, pulseWidth_us: previous.pulseWidth_us };
     } else {

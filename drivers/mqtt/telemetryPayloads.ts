@@ -72,7 +72,9 @@ export const eventPayload = z.object({
   marker: markerSchema.optional().describe('kind "marker": the marker (docs/markers.md).'),
   state: z.string().optional().describe('kind "policy-state": the state declared by a marker.'),
   changed: z.record(z.string(), z.number()).optional().describe('kind "policy-state": parameter -> value from the next frame.'),
-  previous: z.record(z.string(), z.number()).optional().describe('kind "policy-state": the same parameters before.'),
+  previous: z.record(z.string(), z.number()).optional().describe('kind "policy-state" and "calibration": the same parameters before.'),
+  placed: z.record(z.string(), z.number()).optional().describe('kind "calibration": threshold -> value placed from the baseline.'),
+  baseline: z.object({ frames: z.number(), mean: z.number(), sd: z.number() }).optional().describe('kind "calibration": the baseline the thresholds were placed from (biomarker before z-scoring).'),
 });
 
 /** `cmd/ack` (QoS 1): the answer to every command. Echoed text (id, error) is at most 200 characters. */
