@@ -17,7 +17,7 @@ export interface PageBroker {
  * mqtts:// (Debian's mosquitto has no WebSocket listener) go through a byte bridge in the
  * dashboard server. Credentials in the URL would end up in the page: refused, the page asks.
  */
-export function pageBrokerFor(flag: string, url: string, ca?: Buffer): PageBroker {
+export function pageBrokerFor(flag: string, url: string, ca?: Buffer, onBridgeError?: (message: string) => void): PageBroker {
   const parsed = new URL(url);
   if (parsed.username !== '' || parsed.password !== '') {
     throw new InputError(`${flag}: "${redactUrl(url)}" holds credentials; the dashboard page asks its user for them (held in the page's memory only), give the URL without them`);
@@ -27,5 +27,5 @@ export function pageBrokerFor(flag: string, url: string, ca?: Buffer): PageBroke
   const tls = parsed.protocol === 'mqtts:';
   const port = parsed.port === '' ? (tls ? 8883 : 1883) : Number(parsed.port);
   const host = parsed.hostname.startsWith('[') ? parsed.hostname.slice(1, -1) : parsed.hostname;
-  return { broker: 'same-origin', brokerLabel: label, mqttWebSocket: mqttTcpBridge({ host, port, tls, ca }) };
+  return { broker: 'same-origin', brokerLabel: label, mqttWebSocket: mqttTcpBridge({ host, port, tls, ca }, (error) => onBridgeError?.(`the bridge to ${label} failed: ${error.message}`)) };
 }

@@ -5,7 +5,12 @@ import { InputError } from '../drivers/inputError.js';
 import { parseMqttUrl } from './args.js';
 import { dashboardAssetsDir } from './dashboardAssets.js';
 import { pageBrokerFor } from './dashboardBroker.js';
+import { checkBridgedBrokerExposure } from './bridgedBrokerExposure.js';
 import { parseListenAddress } from './listenAddress.js';
+import { reportOnce } from './reportOnce.js';
+
+/** A page's connection the bridge could not carry (TLS refused, broker down): said on stderr, once a minute per reason. */
+const bridgeProblem = reportOnce(60_000, (message) => process.stderr.write(`neuroloop: dashboard: ${message}\n`));
 
 const DEFAULT_BROKER = 'mqtt://127.0.0.1:1883';
 const DEFAULT_LISTEN = '127.0.0.1:8080';
@@ -36,13 +41,17 @@ export async function dashboardCommand(argv: string[]): Promise<number> {
   if (values.rig !== undefined && !/^[^#+/\s]+$/.test(values.rig)) throw new InputError(`--rig: "${values.rig}" must not contain #, +, / or spaces`);
   let ca: Buffer | undefined;
   if (values.ca !== undefined) {
+    // The server checks the broker's certificate only on the bridge to an mqtts:// broker; a wss:// one the browser checks with its own CAs.
+    if (new URL(url).protocol !== 'mqtts:') throw new InputError(`--ca: only for an mqtts:// broker (the bridge checks its certificate); --mqtt is ${new URL(url).protocol}//`);
     try {
       ca = readFileSync(values.ca);
     } catch (error) {
       throw new InputError(`--ca: cannot read ${values.ca} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
     }
+    if (!ca.toString('latin1').includes('-----BEGIN CERTIFICATE-----')) throw new InputError(`--ca: ${values.ca} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`);
   }
-  const broker = pageBrokerFor('--mqtt', url, ca);
+  const broker = pageBrokerFor('--mqtt', url, ca, (message) => bridgeProblem(message));
+  await checkBridgedBrokerExposure('--listen', address, url, ca);
   const server = await startDashboardServer({
     host: address.host,
     port: address.port,

@@ -62,7 +62,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   let dashboard: ListenAddress | undefined;
   if (values.dashboard !== undefined) {
     dashboard = parseListenAddress('--dashboard', values.dashboard);
-    checkSessionDashboard(config, dashboard, telemetryOn, values.mqtt);
+    await checkSessionDashboard(config, dashboard, telemetryOn, values.mqtt);
   }
   checkRunPaths(config, values.config, configDir, values.trace, values.summary, values.record);
 

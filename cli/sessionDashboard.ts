@@ -1,20 +1,29 @@
 import type { Config } from '../config/schema.js';
-import { startDashboardServer } from '../drivers/http/dashboardServer.js';
+import { checkCanListen, startDashboardServer } from '../drivers/http/dashboardServer.js';
 import { InputError } from '../drivers/inputError.js';
 import { mqttTlsFiles } from '../drivers/mqtt/clientOptions.js';
 import { dashboardAssetsDir } from './dashboardAssets.js';
+import { checkBridgedBrokerExposure } from './bridgedBrokerExposure.js';
 import { pageBrokerFor } from './dashboardBroker.js';
 import { isLoopback, type ListenAddress } from './listenAddress.js';
+import { reportOnce } from './reportOnce.js';
 import type { RunningTelemetry } from './startTelemetry.js';
+
+/** A page's connection the bridge could not carry (TLS refused, broker down): said on stderr, once a minute per reason. */
+const bridgeProblem = reportOnce(60_000, (message) => process.stderr.write(`neuroloop: dashboard: ${message}\n`));
 
 /**
  * `run --dashboard`, checked with the other arguments, before anything starts: the page
  * needs telemetry, and it may carry the embedded broker beyond loopback only on the terms
  * of its TCP listener (telemetry.embedded.host): a username and password.
  */
-export function checkSessionDashboard(config: Config, address: ListenAddress, telemetryOn: boolean, url: string | undefined): void {
+export async function checkSessionDashboard(config: Config, address: ListenAddress, telemetryOn: boolean, url: string | undefined): Promise<void> {
   if (!telemetryOn) throw new InputError('--dashboard: the page shows telemetry, which is off (--no-mqtt or telemetry.enabled: false); drop one or the other');
   const brokerUrl = url ?? config.telemetry.mqtt.url;
+  if (brokerUrl === undefined && address.port === config.telemetry.embedded.port) {
+    throw new InputError(`--dashboard: port ${address.port} is the session's own embedded broker's (telemetry.embedded.port); the page needs a port of its own, e.g. --dashboard 8080`);
+  }
+  await checkCanListen('--dashboard', address.host, address.port);
   if (brokerUrl === undefined) {
     const m = config.telemetry.mqtt;
     if (!isLoopback(address.host) && (m.username === undefined || m.passwordEnv === undefined)) {
@@ -24,6 +33,7 @@ export function checkSessionDashboard(config: Config, address: ListenAddress, te
     }
   } else {
     pageBrokerFor(url === undefined ? 'telemetry.mqtt.url' : '--mqtt', brokerUrl);
+    await checkBridgedBrokerExposure('--dashboard', address, brokerUrl, mqttTlsFiles(config.telemetry).ca);
   }
 }
 
@@ -37,7 +47,7 @@ export async function withSessionDashboard(running: RunningTelemetry, address: L
   const t = config.telemetry;
   const embedded = running.broker;
   const brokerUrl = url ?? t.mqtt.url;
-  const outside = embedded === null && brokerUrl !== undefined ? pageBrokerFor(url === undefined ? 'telemetry.mqtt.url' : '--mqtt', brokerUrl, mqttTlsFiles(t).ca) : null;
+  const outside = embedded === null && brokerUrl !== undefined ? pageBrokerFor(url === undefined ? 'telemetry.mqtt.url' : '--mqtt', brokerUrl, mqttTlsFiles(t).ca, bridgeProblem) : null;
   let server;
   try {
     server = await startDashboardServer({

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
+import { createServer as createNetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { InputError } from '../inputError.js';
@@ -96,13 +96,7 @@ export async function startDashboardServer(o: DashboardServerOptions): Promise<D
   });
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      const where = `${o.host.includes(':') ? `[${o.host}]` : o.host}:${o.port}`;
-      if (error.code === 'EADDRINUSE') reject(new InputError(`${o.flag}: ${where} is taken (another dashboard or server?); choose another port, e.g. ${o.flag} ${o.port + 1}`));
-      else if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') reject(new InputError(`${o.flag}: cannot listen on ${where}: no such address on this machine`));
-      else if (error.code === 'EACCES') reject(new InputError(`${o.flag}: cannot listen on ${where}: permission denied (ports below 1024 need privileges; choose e.g. 8080)`));
-      else reject(new InputError(`${o.flag}: cannot listen on ${where}: ${error.message}`));
-    });
+    server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(o.flag, o.host, o.port, error)));
     server.listen(o.port, o.host, () => resolve());
   });
   const shownHost = o.host.includes(':') ? `[${o.host}]` : o.host;
@@ -139,4 +133,26 @@ export function allowedHost(header: string | undefined, host: string, port: numb
   if (WILDCARDS.has(host)) return true;
   if (LOOPBACK_NAMES.has(name)) return true;
   return name === host.toLowerCase();
+}
+
+/** Why a dashboard cannot listen at host:port, as an InputError naming the flag. */
+export function listenError(flag: string, host: string, port: number, error: NodeJS.ErrnoException): InputError {
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (error.code === 'EADDRINUSE') return new InputError(`${flag}: ${where} is taken (another dashboard or server?); choose a free port`);
+  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') return new InputError(`${flag}: cannot listen on ${where}: no such address on this machine`);
+  if (error.code === 'EACCES') return new InputError(`${flag}: cannot listen on ${where}: permission denied (ports below 1024 need privileges; choose e.g. 8080)`);
+  return new InputError(`${flag}: cannot listen on ${where}: ${error.message}`);
+}
+
+/**
+ * Binds host:port and lets it go at once: a taken address is found before a session
+ * starts its broker and its sources (`run --dashboard`), not after. Another program may
+ * still take the port in between; the real bind then says so.
+ */
+export async function checkCanListen(flag: string, host: string, port: number): Promise<void> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (error: NodeJS.ErrnoException) => reject(listenError(flag, host, port, error)));
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
 }

@@ -17,7 +17,7 @@ export interface TcpBrokerAddress {
  * password the page's user typed; nothing here reads, keeps or adds a credential. One TCP
  * connection per page, closed with it.
  */
-export function mqttTcpBridge(broker: TcpBrokerAddress): (socket: WebSocket) => void {
+export function mqttTcpBridge(broker: TcpBrokerAddress, onUpstreamError?: (error: Error) => void): (socket: WebSocket) => void {
   return (socket) => {
     const page = createWebSocketStream(socket);
     const upstream: Socket = broker.tls
@@ -28,7 +28,11 @@ export function mqttTcpBridge(broker: TcpBrokerAddress): (socket: WebSocket) => 
       upstream.destroy();
     };
     page.on('error', end);
-    upstream.on('error', end);
+    upstream.on('error', (error) => {
+      // The page sees only a closed socket: the reason (TLS refused, broker down) is the server's to tell.
+      onUpstreamError?.(error);
+      end();
+    });
     page.on('close', end);
     upstream.on('close', end);
     page.pipe(upstream);

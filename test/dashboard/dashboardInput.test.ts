@@ -2,8 +2,11 @@ import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { startDashboardServer, type DashboardServer } from '../../drivers/http/dashboardServer.js';
-import { freePort } from '../helpers/brokers.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { execFileSync } from 'node:child_process';
+import { chmodSync } from 'node:fs';
+import { freePort, startMosquitto, type TestBroker } from '../helpers/brokers.js';
+import { systemTool } from '../helpers/systemTool.js';
+import { runCli, startCli, tempDir } from '../helpers/cli.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -41,11 +44,81 @@ describe('bad dashboard arguments: exit 2, the flag named, nothing started', () 
       expect(run.code).toBe(2);
       // Nothing ran: no session started.
       expect(run.stderr).not.toContain('session started');
+      expect(run.stderr).not.toContain('telemetry on the embedded MQTT broker');
       expect(dashboard.stderr).toMatch(new RegExp(`--listen: 127\\.0\\.0\\.1:${port} is taken`));
       expect(dashboard.code).toBe(2);
     } finally {
       taken.close();
     }
+  });
+});
+
+describe('a TCP broker bridged to a page served beyond loopback', () => {
+  let open: TestBroker;
+  let locked: TestBroker;
+  beforeAll(async () => {
+    open = await startMosquitto();
+    locked = await startMosquitto({
+      listener: (port, dir) => {
+        const passwords = join(dir, 'passwords');
+        execFileSync(systemTool('mosquitto_passwd'), ['-b', '-c', passwords, 'viewer', 'not-this-one']);
+        chmodSync(passwords, 0o644);
+        return `listener ${port} 127.0.0.1\nallow_anonymous false\npassword_file ${passwords}\n`;
+      },
+    });
+  });
+  afterAll(async () => {
+    await open.stop();
+    await locked.stop();
+  });
+
+  it('a broker that lets anyone in is not handed to the network: exit 2 before anything starts, for dashboard --listen and run --dashboard', async () => {
+    const [a, b] = [await freePort(), await freePort()];
+    const [dashboard, run] = await Promise.all([
+      runCli(['dashboard', '--mqtt', open.url, '--listen', `0.0.0.0:${a}`], { timeout_ms: 20_000 }),
+      runCli([...SIM, '--mqtt', open.url, '--dashboard', `0.0.0.0:${b}`], { timeout_ms: 20_000 }),
+    ]);
+    for (const [r, flag] of [[dashboard, '--listen'], [run, '--dashboard']] as const) {
+      expect(r.stderr).toMatch(new RegExp(`${flag} 0\\.0\\.0\\.0:\\d+: the broker mqtt://127\\.0\\.0\\.1:${open.port} takes clients without a password`));
+      expect(r.code).toBe(2);
+      expect(r.stderr).not.toContain('session started');
+      expect(r.stderr).not.toContain('dashboard on');
+    }
+    // A broker that is not there cannot be checked: refused too, saying why.
+    const gone = await runCli(['dashboard', '--mqtt', `mqtt://127.0.0.1:${await freePort()}`, '--listen', `0.0.0.0:${a}`], { timeout_ms: 20_000 });
+    expect(gone.stderr).toMatch(/cannot check that the broker .* refuses clients without a password \(connect ECONNREFUSED/);
+    expect(gone.code).toBe(2);
+  });
+
+  it('a broker that wants a password is served beyond loopback (the page asks for it)', async () => {
+    const port = await freePort();
+    const served = startCli(['dashboard', '--mqtt', locked.url, '--listen', `0.0.0.0:${port}`]);
+    try {
+      for (let i = 0; i < 200 && !served.stderr().includes('dashboard for'); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(served.stderr()).toContain(`on http://0.0.0.0:${port}/`);
+    } finally {
+      served.child.kill('SIGINT');
+    }
+    expect(await served.exited).toBe(0);
+  });
+
+  it('--ca is for an mqtts:// broker and must hold a PEM certificate', async () => {
+    const notPem = join(tempDir(), 'ca.pem');
+    writeFileSync(notPem, 'root:x:0:0:root:/root:/bin/bash\n');
+    const plain = await runCli(['dashboard', '--mqtt', open.url, '--ca', notPem], { timeout_ms: 20_000 });
+    expect(plain.stderr).toMatch(/--ca: only for an mqtts:\/\/ broker/);
+    expect(plain.code).toBe(2);
+    const bad = await runCli(['dashboard', '--mqtt', 'mqtts://127.0.0.1:8883', '--ca', notPem], { timeout_ms: 20_000 });
+    expect(bad.stderr).toMatch(/--ca: .*ca\.pem holds no PEM certificate/);
+    expect(bad.code).toBe(2);
+  });
+
+  it('run --dashboard on the port of its own embedded broker says so', async () => {
+    const port = await freePort();
+    const r = await runCli([...SIM, '--set', `telemetry.embedded.port=${port}`, '--dashboard', String(port)], { timeout_ms: 20_000 });
+    expect(r.stderr).toMatch(new RegExp(`--dashboard: port ${port} is the session's own embedded broker's`));
+    expect(r.code).toBe(2);
+    expect(r.stderr).not.toContain('telemetry on the embedded MQTT broker');
   });
 });
 
