@@ -10,6 +10,7 @@
  * about 5 minutes; `--soak-s N` changes the host-time budget).
  * `npm run -s bench -- --json` prints one JSON object per job and nothing else on stdout.
  */
+import { type DashboardFrameRateResult, runDashboardFrameRateJobs } from './dashboardFrameRateJob.js';
 import { BAND_POWER_JOBS, runBandPowerJob, type BandPowerResult } from './bandPowerJobs.js';
 import { FFT_LIBRARY_SIZES, FFT_WINDOW_JOBS, type FftLibraryResult, type FftWindowResult, runFftLibraryJob, runFftWindowJob } from './fftWindowJobs.js';
 import { LATENCY_JOBS, runLatencyJob, type LatencyResult } from './latencyJobs.js';
@@ -131,6 +132,17 @@ if (wants('features-csv-1h', 'features-bdf-1h', 'read-bdf-1h-8ch', 'replay-1h-8c
     if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
   }
 }
+const dashboardFrames: DashboardFrameRateResult[] = [];
+if ('dashboard-frame-rate'.includes(only) || only.startsWith('dashboard-frame-rate')) {
+  if (!json) process.stderr.write('running dashboard-frame-rate (npm start --dashboard, the page in headless chromium with its CPU throttled x1, x6, x10)...\n');
+  for (const row of await runDashboardFrameRateJobs(undefined, undefined, (line) => {
+    if (!json) process.stderr.write(line);
+  })) {
+    if (only !== '' && !row.job.includes(only)) continue;
+    dashboardFrames.push(row);
+    if (json) process.stdout.write(`${JSON.stringify(row)}\n`);
+  }
+}
 const soaks: SoakResult[] = [];
 if (SOAK_JOB.includes(only)) {
   const say = (line: string): void => {
@@ -214,6 +226,10 @@ if (!json) {
       ...table(
         '| job | x real time (target >= 2000) | seconds for the hour | frames |',
         replays.map((r) => `| ${r.job} | ${r.x_realtime} | ${r.seconds} | ${r.frames} |`),
+      ),
+      ...table(
+        '| job | CPU throttling | redraws/s of the slowest chart, p50 / worst second | page JS heap start / end / after GC (MB) | page errors |',
+        dashboardFrames.map((r) => `| ${r.job} | x${r.cpu_throttling} | ${r.redraws_per_s_p50} / ${r.redraws_per_s_min} | ${r.heap_start_MB} / ${r.heap_end_MB} / ${r.heap_after_gc_MB} | ${r.page_errors} |`),
       ),
       ...table(
         '| job | RSS max (MB) | RSS slope (MB per data hour) | data hours | RSS after warm-up / at the end (MB) | RSS max at 24 h if the trend holds (MB) | x real time | messages to the subscriber |',
