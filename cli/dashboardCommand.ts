@@ -57,7 +57,7 @@ export async function dashboardCommand(argv: string[]): Promise<number> {
     port: address.port,
     flag: '--listen',
     assetsDir: dashboardAssetsDir(),
-    page: { v: 1, broker: broker.broker, brokerLabel: broker.brokerLabel, topicPrefix: prefix, rig: values.rig ?? null, loginRequired: values.login === true },
+    page: { v: 1, broker: broker.broker, brokerLabel: broker.brokerLabel, topicPrefix: prefix, rig: values.rig ?? null, loginRequired: values.login === true, sessionBroker: false },
     mqttWebSocket: broker.mqttWebSocket,
   });
   process.stderr.write(`neuroloop: dashboard for ${broker.brokerLabel} on ${server.url} (Ctrl+C to stop)\n`);

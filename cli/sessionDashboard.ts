@@ -62,6 +62,7 @@ export async function withSessionDashboard(running: RunningTelemetry, address: L
         topicPrefix: t.topicPrefix,
         rig: config.rig.id,
         loginRequired: embedded !== null && t.mqtt.username !== undefined,
+        sessionBroker: embedded !== null,
       },
       mqttWebSocket: embedded === null ? outside?.mqttWebSocket : (socket) => embedded.acceptWebSocket(socket),
     });

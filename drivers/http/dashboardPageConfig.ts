@@ -19,6 +19,8 @@ export const dashboardPageConfig = z.object({
   rig: z.string().nullable(),
   /** true: the broker takes no anonymous client (the page asks for a username and password before connecting). */
   loginRequired: z.boolean(),
+  /** true: the broker is the session's embedded one (`run --dashboard`): it lives and dies with the session, so a lost broker means the session ended or died (no last will can come). */
+  sessionBroker: z.boolean(),
 });
 
 export type DashboardPageConfig = z.infer<typeof dashboardPageConfig>;

@@ -135,7 +135,7 @@ describe('the dashboard server answers only its own page', () => {
       port,
       flag: '--dashboard',
       assetsDir: assets,
-      page: { v: 1, broker: 'same-origin', brokerLabel: 'test', topicPrefix: 'neuroloop', rig: null, loginRequired: false },
+      page: { v: 1, broker: 'same-origin', brokerLabel: 'test', topicPrefix: 'neuroloop', rig: null, loginRequired: false, sessionBroker: false },
       mqttWebSocket: (socket) => {
         accepted++;
         socket.close();

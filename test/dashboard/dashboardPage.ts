@@ -11,6 +11,14 @@ export interface DashboardPage {
   waitForField(name: string, test: (text: string) => boolean, timeout_ms?: number): Promise<string>;
   /** Whether the element is shown (neither it nor an ancestor hidden). */
   visible(selector: string): Promise<boolean>;
+  /** The command result lines, newest first. */
+  ackLines(): Promise<string[]>;
+  /** Waits until the result line `index` (0: newest) satisfies `test`; the lines seen last are in the error. */
+  waitForAckLine(index: number, test: (text: string) => boolean, timeout_ms?: number): Promise<string>;
+  /** Empties the input, then types `text` into it as a user would. */
+  typeInto(selector: string, text: string): Promise<void>;
+  /** The element's class attribute. */
+  classOf(selector: string): Promise<string>;
 }
 
 export async function openDashboard(chromium: Chromium, url: string): Promise<DashboardPage> {
@@ -24,6 +32,7 @@ export async function openDashboard(chromium: Chromium, url: string): Promise<Da
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
   await page.goto(url, { waitUntil: 'load' });
   const field = (name: string): Promise<string> => page.$eval(`[data-field="${name}"]`, (el) => el.textContent ?? '');
+  const ackLines = (): Promise<string[]> => page.$$eval('[data-field="ack"] li', (lines) => lines.map((l) => l.textContent ?? ''));
   return {
     page,
     problems,
@@ -39,5 +48,22 @@ export async function openDashboard(chromium: Chromium, url: string): Promise<Da
       }
     },
     visible: (selector) => page.$eval(selector, (el) => (el as unknown as { checkVisibility(): boolean }).checkVisibility()),
+    ackLines,
+    waitForAckLine: async (index, test, timeout_ms = 5000) => {
+      const deadline = Date.now() + timeout_ms;
+      for (;;) {
+        const lines = await ackLines();
+        if (index < lines.length && test(lines[index])) return lines[index];
+        if (Date.now() > deadline) throw new Error(`result line ${index} not as expected after ${timeout_ms} ms: ${JSON.stringify(lines)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    typeInto: async (selector, text) => {
+      await page.$eval(selector, (el) => {
+        (el as unknown as { value: string }).value = '';
+      });
+      await page.type(selector, text);
+    },
+    classOf: (selector) => page.$eval(selector, (el) => el.className),
   };
 }

@@ -55,6 +55,8 @@ describe('run --dashboard: the session page over the embedded broker', () => {
     expect(await dash.visible('[data-field="readonly"]')).toBe(false);
     // Three charts with their canvases, drawn by uPlot.
     expect(await dash.page.$$eval('#charts .uplot canvas', (c) => c.length)).toBe(3);
+    // The amplitude chart runs from 0 to the loop's limits.amplitude_mA.max (4 mA in sim-adbs.yaml), so its axis has ticks.
+    await dash.page.waitForFunction(`document.querySelectorAll('#charts .chart')[1]?.dataset.yRange === '0,4'`, { timeout: 5000 });
     expect(await dash.page.$eval('#errors', (e) => (e as unknown as { hidden: boolean }).hidden)).toBe(true);
     if (process.env.NEUROLOOP_SCREENSHOT === '1') {
       // For the README: enough minutes of data to show the loop at work.
@@ -88,5 +90,24 @@ describe('run --dashboard: the session page over the embedded broker', () => {
       await watcher.close();
     }
     expect(dash.problems).toEqual([]);
+  });
+
+  it('kill -9 of the session: its broker is gone with it, the rig is "no connection" (not green), its values last known; reconnects back off', async () => {
+    await dash.waitForField('state', (t) => t === 'estop');
+    cli.child.kill('SIGKILL');
+    await cli.exited;
+    // No last will can come (the broker died with the session): the page says what it knows, and that it is not live.
+    await dash.waitForField('state', (t) => t.startsWith('no connection (since '), 5000);
+    expect(await dash.classOf('[data-field="state"]')).toBe('state-unknown');
+    expect(await dash.visible('[data-field="stale-note"]')).toBe(true);
+    expect(await dash.field('stale-note')).toMatch(/^Last known values, not live: the session's broker is gone since .*the session has ended or died/);
+    for (const name of ['amplitude_mA', 'governor', 'biomarker']) expect(await dash.classOf(`[data-field="${name}"]`)).toContain('stale');
+    await dash.page.waitForFunction(`document.querySelector('#rig-list button[data-rig="dash-rig"]')?.textContent?.includes('no connection (since')`, { timeout: 2000 });
+    expect(await dash.classOf('#rig-list button[data-rig="dash-rig"] span')).toBe('state-unknown');
+    expect(await dash.visible('#commands')).toBe(false);
+    // Tries 1 s, then 2 s, then 4 s apart (up to 30 s): a dead server is not one console error a second.
+    await dash.waitForField('connection', (t) => /^reconnecting \(broker away since .*; next try in 4 s\)$/.test(t), 6000);
+    expect(dash.problems.filter((p) => p.includes('WebSocket')).length).toBeLessThanOrEqual(3);
+    expect(dash.problems.filter((p) => !/WebSocket|ERR_CONNECTION_REFUSED|\/mqtt/.test(p))).toEqual([]);
   });
 });

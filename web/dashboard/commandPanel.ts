@@ -1,23 +1,40 @@
+import { MAX_COMMAND_BYTES } from '../../controller/commands.js';
+import { MARKER_LIMITS, markerSchema } from '../../controller/marker.js';
 import type { AckPayload, LoopPayload } from '../../drivers/mqtt/telemetryPayloads.js';
 
 /** How long a command waits for its ack before the page says nobody answered. */
 const ACK_TIMEOUT_MS = 4000;
+/** Result lines kept (newest first): one per command, each updated in place by its own ack or timeout. */
+const RESULT_LINES = 5;
+
+type CommandName = 'estop' | 'reset' | 'policy' | 'marker';
 
 export interface CommandSender {
-  /** Publishes cmd/<name> to the selected rig; false when there is no connection (nothing is queued). */
-  send(name: 'estop' | 'reset' | 'policy' | 'marker', body: Record<string, unknown>): boolean;
+  /** Publishes cmd/<name> (the JSON payload) to the selected rig; false when there is no connection (nothing is queued). */
+  send(name: CommandName, payload: string): boolean;
 }
 
 interface Pending {
   readonly what: string;
   readonly timer: ReturnType<typeof setTimeout>;
+  /** This command's own result line. */
+  readonly line: HTMLLIElement;
+  /** Run when the rig confirms it. */
+  readonly confirmed?: () => void;
 }
+
+type Kind = '' | 'ok' | 'refused';
+
+const encoder = new TextEncoder();
 
 /**
  * E-stop, reset, markers and the tunable parameters, shown only when the selected rig
  * says commands are enabled (its `loop`). The page only publishes the existing commands
  * to the rig's command channel; the rig's governor decides, and the page shows the answer
- * (cmd/ack) for each by its id. Nothing is sent twice or retained.
+ * (cmd/ack) for each by its id, on that command's own line. Nothing is sent twice or
+ * retained; what the rig would refuse for its form (a partial medication, a dose that is
+ * no number, a parameter outside its bounds, a command larger than the rig reads) is not
+ * sent, and the page says why.
  */
 export class CommandPanel {
   private readonly pending = new Map<string, Pending>();
@@ -47,13 +64,23 @@ export class CommandPanel {
       confirm.hidden = true;
       this.send('reset', { reason: 'reset from the dashboard' }, 'reset');
     });
-    byId<HTMLFormElement>('marker-form').addEventListener('submit', (e) => {
+    const markerForm = byId<HTMLFormElement>('marker-form');
+    // The marker schema's own limits (controller/marker.ts): a field cannot be typed longer than the rig reads.
+    const limits: Record<string, number> = { text: MARKER_LIMITS.text_chars, drug: MARKER_LIMITS.drug_chars, unit: MARKER_LIMITS.unit_chars, route: MARKER_LIMITS.route_chars };
+    for (const [name, max] of Object.entries(limits)) (markerForm.elements.namedItem(name) as HTMLInputElement).maxLength = max;
+    markerForm.addEventListener('submit', (e) => {
       e.preventDefault();
       this.mark(e.target as HTMLFormElement);
     });
-    byId<HTMLFormElement>('tune-form').addEventListener('submit', (e) => {
+    const tuneForm = byId<HTMLFormElement>('tune-form');
+    tuneForm.addEventListener('submit', (e) => {
       e.preventDefault();
       this.tune(e.target as HTMLFormElement);
+    });
+    // A value typed and not yet applied is the user's: a `loop` from the rig does not overwrite it.
+    tuneForm.addEventListener('input', (e) => {
+      const input = e.target as HTMLInputElement;
+      if (input.dataset.param !== undefined) input.dataset.edited = '1';
     });
   }
 
@@ -73,11 +100,14 @@ export class CommandPanel {
             ? 'Commands unavailable: no connection to the broker (reconnecting). An e-stop cannot be sent from this page now.'
             : 'Read-only: the rig is not running.';
     if (loop === null) return;
-    const tunableKey = JSON.stringify(loop.commands.tunable);
+    const tunable = loop.commands.tunable;
+    // Rebuilt only when the parameters or their bounds change; the values are updated in place.
+    const tunableKey = JSON.stringify(Object.entries(tunable).map(([name, t]) => [name, t.min, t.max]));
     if (tunableKey !== this.tunableKey) {
       this.tunableKey = tunableKey;
-      this.renderTunables(loop.commands.tunable);
+      this.renderTunables(tunable);
     }
+    this.showTunableValues(tunable);
     const statesKey = loop.commands.states.join(',');
     if (statesKey !== this.statesKey) {
       this.statesKey = statesKey;
@@ -90,68 +120,120 @@ export class CommandPanel {
   }
 
   ack(ack: AckPayload): void {
-    if (ack.id === null) return;
-    const p = this.pending.get(ack.id);
+    let id = ack.id;
+    if (id === null) {
+      // The rig could not read the id (an oversized or broken payload). Nothing pending: another client's.
+      if (this.pending.size === 0) return;
+      if (this.pending.size > 1) {
+        this.say(`${ack.ok ? 'A command was taken by the rig' : 'A command was refused by the rig'} (which one of the ${this.pending.size} waiting, it could not tell): ${ack.error ?? ack.warning ?? 'no reason given'}`, ack.ok ? 'ok' : 'refused');
+        return;
+      }
+      id = this.pending.keys().next().value ?? null;
+      if (id === null) return;
+    }
+    const p = this.pending.get(id);
     if (p === undefined) return;
     clearTimeout(p.timer);
-    this.pending.delete(ack.id);
+    this.pending.delete(id);
+    if (ack.ok) p.confirmed?.();
     const text = ack.ok ? `${p.what}: confirmed by the rig (t ${ack.t_s.toFixed(1)} s)${ack.warning ? `; ${ack.warning}` : ''}` : `${p.what}: refused by the rig: ${ack.error ?? 'no reason given'}`;
-    this.say(text, ack.ok ? 'ok' : 'refused');
+    this.write(p.line, text, ack.ok ? 'ok' : 'refused');
   }
 
   private estop(reason: string): void {
     this.send('estop', { reason }, 'E-STOP');
   }
 
-  private send(name: 'estop' | 'reset' | 'policy' | 'marker', body: Record<string, unknown>, what: string): void {
+  /** True when published (the answer then comes on its own line). */
+  private send(name: CommandName, body: Record<string, unknown>, what: string, confirmed?: () => void): boolean {
     const id = `dash-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-    if (!this.sender.send(name, { id, ...body })) {
-      this.say(`${what}: NOT SENT, no connection to the broker`, 'refused');
-      return;
+    const payload = JSON.stringify({ id, ...body });
+    // An e-stop is never held back (the rig e-stops on any payload); anything else larger than the rig reads is refused by it unread.
+    const bytes = encoder.encode(payload).length;
+    if (name !== 'estop' && bytes > MAX_COMMAND_BYTES) {
+      this.say(`${what}: NOT SENT: the command would be ${bytes} bytes, more than the ${MAX_COMMAND_BYTES} the rig reads`, 'refused');
+      return false;
     }
+    if (!this.sender.send(name, payload)) {
+      this.say(`${what}: NOT SENT, no connection to the broker`, 'refused');
+      return false;
+    }
+    const line = this.say(`${what}: sent, waiting for the rig...`, '');
+    // Only this command's line: a later command's result stays as it is.
     const timer = setTimeout(() => {
       this.pending.delete(id);
-      this.say(`${what}: no answer from the rig within ${ACK_TIMEOUT_MS / 1000} s (rig away, or this user may not write cmd/ on the broker)`, 'refused');
+      this.write(line, `${what}: no answer from the rig within ${ACK_TIMEOUT_MS / 1000} s (rig away, or this user may not write cmd/ on the broker)`, 'refused');
     }, ACK_TIMEOUT_MS);
-    this.pending.set(id, { what, timer });
-    this.say(`${what}: sent, waiting for the rig...`, '');
+    this.pending.set(id, confirmed === undefined ? { what, timer, line } : { what, timer, line, confirmed });
+    return true;
   }
 
   private mark(form: HTMLFormElement): void {
+    const input = (name: string): HTMLInputElement => form.elements.namedItem(name) as HTMLInputElement;
     const value = (name: string): string => ((form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement).value ?? '').trim();
+    const refuse = (why: string): void => void this.say(`Marker: NOT SENT: ${why}`, 'refused');
     const body: Record<string, unknown> = {};
+    const state = value('state');
+    const names = ['drug', 'dose', 'unit', 'route'] as const;
+    // A dose typed as no number reads as '' from a number input: it was still typed.
+    const given = names.filter((n) => value(n) !== '' || input(n).validity.badInput);
+    if (given.length > 0) {
+      if (given.length < names.length) return refuse(`a medication needs all four of drug, dose, unit and route (missing: ${names.filter((n) => !given.includes(n)).join(', ')})`);
+      const dose = Number(value('dose'));
+      if (input('dose').validity.badInput || !Number.isFinite(dose) || dose <= 0) return refuse(`dose must be a positive number (got "${value('dose') || 'not a number'}")`);
+      if (dose > MARKER_LIMITS.dose_max) return refuse(`dose must be at most ${MARKER_LIMITS.dose_max}`);
+      body.medication = { drug: value('drug'), dose, unit: value('unit'), route: value('route') };
+    }
+    // A state alone is a marker of its name: the rig wants text or a medication.
     if (value('text') !== '') body.text = value('text');
-    const medication = ['drug', 'dose', 'unit', 'route'].map(value);
-    if (medication.some((m) => m !== '')) {
-      body.medication = { drug: medication[0], dose: Number(medication[1]), unit: medication[2], route: medication[3] };
+    else if (state !== '' && body.medication === undefined) body.text = state;
+    if (state !== '') body.state = state;
+    if (Object.keys(body).length === 0) return refuse('nothing to mark (text, a medication or a state)');
+    const bytes = encoder.encode(JSON.stringify(body)).length;
+    if (bytes <= MAX_COMMAND_BYTES) {
+      // The rig's own schema: what it would refuse (a drug name's letters, the size of a recording's annotation) is said here.
+      const checked = markerSchema.safeParse(body);
+      if (!checked.success) {
+        const issue = checked.error.issues[0];
+        return refuse(`${issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue.message}`);
+      }
     }
-    if (value('state') !== '') body.state = value('state');
-    if (Object.keys(body).length === 0) {
-      this.say('Marker: nothing to mark (text, a medication or a state)', 'refused');
-      return;
-    }
-    this.send('marker', body, 'Marker');
-    form.reset();
+    if (this.send('marker', body, 'Marker')) form.reset();
   }
 
   private tune(form: HTMLFormElement): void {
     const params: Record<string, number> = {};
+    const sent: HTMLInputElement[] = [];
     for (const input of form.querySelectorAll<HTMLInputElement>('input[data-param]')) {
-      if (input.value === '' || input.value === input.defaultValue) continue;
+      const name = input.dataset.param ?? '';
+      if (input.validity.badInput) {
+        this.say(`Policy: NOT SENT: ${name} is not a number`, 'refused');
+        return;
+      }
+      if (input.value === '' || input.dataset.edited !== '1') continue;
       const v = Number(input.value);
       const min = Number(input.min);
       const max = Number(input.max);
-      if (!Number.isFinite(v) || v < min || v > max) {
-        this.say(`${input.dataset.param}: ${input.value} is outside [${min}, ${max}]`, 'refused');
+      if (!Number.isFinite(v)) {
+        this.say(`Policy: NOT SENT: ${name} is not a number`, 'refused');
         return;
       }
-      params[input.dataset.param ?? ''] = v;
+      if (v < min || v > max) {
+        this.say(`Policy: NOT SENT: ${name} ${input.value} is outside [${min}, ${max}]`, 'refused');
+        return;
+      }
+      if (input.dataset.rig !== '' && Number(input.dataset.rig) === v) continue;
+      params[name] = v;
+      sent.push(input);
     }
     if (Object.keys(params).length === 0) {
       this.say('Policy: nothing changed', 'refused');
       return;
     }
-    this.send('policy', { params }, `Policy ${Object.entries(params).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+    // Confirmed: the inputs show the rig's values again as they come.
+    this.send('policy', { params }, `Policy ${Object.entries(params).map(([k, v]) => `${k}=${v}`).join(', ')}`, () => {
+      for (const input of sent) delete input.dataset.edited;
+    });
   }
 
   private renderTunables(tunable: LoopPayload['commands']['tunable']): void {
@@ -171,17 +253,45 @@ export class CommandPanel {
         input.min = String(t.min);
         input.max = String(t.max);
         input.dataset.param = name;
-        if (t.value !== null) input.defaultValue = String(t.value);
-        label.append(`${name} [${t.min}, ${t.max}] `, input);
+        input.dataset.rig = '';
+        const rigValue = this.doc.createElement('span');
+        rigValue.className = 'tunable-rig';
+        rigValue.dataset.rigValue = name;
+        label.append(`${name} [${t.min}, ${t.max}] `, input, rigValue);
         return label;
       }),
     );
   }
 
-  private say(text: string, kind: '' | 'ok' | 'refused'): void {
-    const ack = this.field('ack');
-    ack.textContent = text;
-    ack.className = `ack ${kind}`;
+  /** The rig's current values: in the inputs, except one being edited, which keeps the user's value with the rig's beside it. */
+  private showTunableValues(tunable: LoopPayload['commands']['tunable']): void {
+    const host = this.doc.getElementById('tunables') as HTMLElement;
+    for (const input of host.querySelectorAll<HTMLInputElement>('input[data-param]')) {
+      const name = input.dataset.param ?? '';
+      const t = Object.hasOwn(tunable, name) ? tunable[name] : undefined;
+      const rig = t === undefined || t.value === null ? '' : String(t.value);
+      input.dataset.rig = rig;
+      const editing = this.doc.activeElement === input || input.dataset.edited === '1';
+      if (!editing && input.value !== rig) input.value = rig;
+      const beside = host.querySelector<HTMLElement>(`[data-rig-value="${CSS.escape(name)}"]`);
+      const note = editing && input.value !== '' && Number(input.value) !== Number(rig) ? `rig: ${rig === '' ? 'not a number' : rig}` : '';
+      if (beside !== null && beside.textContent !== note) beside.textContent = note;
+    }
+  }
+
+  /** A new result line, newest first; the oldest beyond RESULT_LINES goes. */
+  private say(text: string, kind: Kind): HTMLLIElement {
+    const list = this.field('ack');
+    const line = this.doc.createElement('li');
+    this.write(line, text, kind);
+    list.prepend(line);
+    while (list.childElementCount > RESULT_LINES) list.lastElementChild?.remove();
+    return line;
+  }
+
+  private write(line: HTMLLIElement, text: string, kind: Kind): void {
+    line.textContent = text;
+    line.className = kind;
   }
 
   private field(name: string): HTMLElement {

@@ -7,6 +7,8 @@ interface RigEntry {
   state: StatusPayload['state'];
   final: string | undefined;
   amplitude_mA: number | null;
+  /** The status came over the current connection to the broker. */
+  fresh: boolean;
 }
 
 interface FleetRow {
@@ -18,13 +20,17 @@ interface FleetRow {
 
 /**
  * Every rig under the prefix, from the retained `+/status` (and `+/stim` for its output):
- * one button each, with its state; choosing one shows it.
+ * one button each, with its state; choosing one shows it. While the broker is away every
+ * rig's state is unknown (shown as "no connection", its output as last known) until its
+ * status comes again over the new connection.
  */
 export class FleetList {
   private readonly rigs = new Map<string, RigEntry>();
   private readonly rows = new Map<string, FleetRow>();
   private selected: string | null = null;
   private dirty = false;
+  /** Null while connected; else what every rig's state reads as. */
+  private away: string | null = null;
 
   constructor(
     private readonly list: HTMLElement,
@@ -36,6 +42,7 @@ export class FleetList {
     if (entry === null) return;
     entry.state = status.state;
     entry.final = status.final;
+    entry.fresh = true;
     this.dirty = true;
   }
 
@@ -49,6 +56,25 @@ export class FleetList {
   select(rig: string): void {
     this.selected = rig;
     this.dirty = true;
+  }
+
+  /** The broker is away: nothing known about any rig is current. */
+  connectionLost(text: string): void {
+    this.away = text;
+    for (const e of this.rigs.values()) e.fresh = false;
+    this.dirty = true;
+  }
+
+  connectionBack(): void {
+    this.away = null;
+    this.dirty = true;
+  }
+
+  /** The first rig whose current status is not offline, in the list's order. */
+  get firstOnline(): string | null {
+    let found: string | null = null;
+    for (const [rig, e] of this.rigs) if (e.fresh && e.state !== 'offline' && (found === null || rig.localeCompare(found) < 0)) found = rig;
+    return found;
   }
 
   get first(): string | null {
@@ -70,11 +96,15 @@ export class FleetList {
         this.list.querySelector('li.muted')?.remove();
         this.list.insertBefore(row.item, next);
       }
-      const stateText = ` ${e.state === 'offline' && e.final === undefined ? 'offline (last will)' : e.state}`;
+      const known = this.away === null && e.fresh;
+      const stateText = ` ${this.away ?? (!e.fresh ? 'unknown (waiting for its status)' : e.state === 'offline' && e.final === undefined ? 'offline (last will)' : e.state)}`;
       if (row.state.textContent !== stateText) row.state.textContent = stateText;
-      row.state.className = `state-${e.state}`;
-      const outputText = e.amplitude_mA === null ? '' : `${e.amplitude_mA.toFixed(2)} mA`;
+      row.state.className = known ? `state-${e.state}` : 'state-unknown';
+      // An output that is not live (no connection, or the rig offline) is the last one known.
+      const live = known && e.state !== 'offline';
+      const outputText = e.amplitude_mA === null ? '' : `${live ? '' : 'last known '}${e.amplitude_mA.toFixed(2)} mA`;
       if (row.output.textContent !== outputText) row.output.textContent = outputText;
+      row.output.className = live ? 'muted' : 'muted stale';
       row.button.className = rig === this.selected ? 'selected' : '';
     }
   }
@@ -99,7 +129,7 @@ export class FleetList {
     let entry = this.rigs.get(rig);
     if (entry === undefined) {
       if (this.rigs.size >= MAX_RIGS) return null;
-      entry = { state: 'offline', final: undefined, amplitude_mA: null };
+      entry = { state: 'offline', final: undefined, amplitude_mA: null, fresh: false };
       this.rigs.set(rig, entry);
     }
     return entry;

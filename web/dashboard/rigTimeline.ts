@@ -56,6 +56,8 @@ export class RigTimeline {
   private pulseModality = false;
   private thresholds: readonly number[] = [];
   private amplitude_mA = Number.NaN;
+  /** The loop's limits.amplitude_mA.max: the top of the amplitude chart (NaN: not known yet, the largest seen instead). */
+  private amplitudeMax_mA = Number.NaN;
 
   constructor(private readonly root: HTMLElement) {}
 
@@ -97,8 +99,9 @@ export class RigTimeline {
     this.amplitude_mA = amplitude_mA;
   }
 
-  setLoop(thresholds: readonly number[], pulseModality: boolean): void {
+  setLoop(thresholds: readonly number[], pulseModality: boolean, amplitudeMax_mA: number): void {
     this.thresholds = thresholds;
+    if (Number.isFinite(amplitudeMax_mA) && amplitudeMax_mA > 0) this.amplitudeMax_mA = amplitudeMax_mA;
     if (pulseModality !== this.pulseModality) {
       this.pulseModality = pulseModality;
       this.rebuild(this.bandNames);
@@ -168,14 +171,22 @@ export class RigTimeline {
     this.series.clear();
     const width = Math.max(300, this.root.clientWidth - 8);
     const drawEvents = (u: uPlot): void => this.drawEvents(u);
-    const base = (title: string, height: number, series: uPlot.Series[], log = false): uPlot.Options => ({
+    // The amplitude from 0 to the loop's maximum (or the largest seen): a fixed range with its ticks, not one tick for 1.5-3 mA.
+    const amplitudeRange = (u: uPlot, _min: number, max: number): uPlot.Range.MinMax => {
+      const top = Math.max(Number.isNaN(this.amplitudeMax_mA) ? 0 : this.amplitudeMax_mA, Number.isFinite(max) ? max : 0);
+      const range: uPlot.Range.MinMax = [0, top > 0 ? top : 1];
+      const text = range.join(',');
+      if (u.root.parentElement !== null && u.root.parentElement.dataset.yRange !== text) u.root.parentElement.dataset.yRange = text;
+      return range;
+    };
+    const base = (title: string, height: number, series: uPlot.Series[], y: uPlot.Scale = {}, yAxis: uPlot.Axis = {}): uPlot.Options => ({
       title,
       width,
       height,
       cursor: { sync: { key: 'neuroloop' } },
       legend: { show: true, live: false },
-      scales: { x: { time: false, auto: false }, ...(log ? { y: { distr: 3 } } : {}) },
-      axes: [{ label: 'data time (s)' }, {}],
+      scales: { x: { time: false, auto: false }, y },
+      axes: [{ label: 'data time (s)' }, yAxis],
       series: [{ label: 't (s)' }, ...series],
       hooks: { draw: [drawEvents] },
     });
@@ -188,14 +199,17 @@ export class RigTimeline {
       ]),
       base(
         this.pulseModality ? 'Pulses per frame' : 'Applied amplitude (mA)',
-        140,
+        180,
         [this.pulseModality ? { label: 'pulses', stroke: '#444', width: 1, paths: uPlot.paths.bars?.({ size: [0.9, 4] }) } : { label: 'amplitude (mA)', stroke: '#2ca02c', width: 2, paths: uPlot.paths.stepped?.({ align: 1 }) }],
+        this.pulseModality ? {} : { range: amplitudeRange },
+        // A short chart: ticks 18 px apart (uPlot's default, 30, leaves one tick).
+        { space: 18 },
       ),
       base(
         'Band power (uV², mean over channels)',
         180,
         names.map((name, b) => ({ label: name, stroke: BAND_COLOURS[b % BAND_COLOURS.length], width: 1.2 })),
-        true,
+        { distr: 3 },
       ),
     ];
     this.data.length = 0;
