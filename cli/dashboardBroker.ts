@@ -22,6 +22,8 @@ export function pageBrokerFor(flag: string, url: string, ca?: Buffer, onBridgeEr
   if (parsed.username !== '' || parsed.password !== '') {
     throw new InputError(`${flag}: "${redactUrl(url)}" holds credentials; the dashboard page asks its user for them (held in the page's memory only), give the URL without them`);
   }
+  // A query or fragment is not MQTT's, and would carry whatever is in it (a password) into the page and the log.
+  if (parsed.search !== '' || parsed.hash !== '') throw new InputError(`${flag}: give the broker URL without a query or fragment (scheme://host:port[/path]); a password is typed into the page`);
   const label = redactUrl(url);
   if (parsed.protocol === 'ws:' || parsed.protocol === 'wss:') return { broker: url, brokerLabel: label };
   const tls = parsed.protocol === 'mqtts:';

@@ -22,6 +22,7 @@ describe('bad dashboard arguments: exit 2, the flag named, nothing started', () 
     { args: ['dashboard', '--listen', 'nowhere:'], says: /--listen: "nowhere:" is not an address/ },
     { args: ['dashboard', '--mqtt', 'http://127.0.0.1:1'], says: /--mqtt: .* the scheme http: is not one of/ },
     { args: ['dashboard', '--rig', 'a/b'], says: /--rig: "a\/b" must not contain/ },
+    { args: ['dashboard', '--mqtt', 'mqtt://127.0.0.1:1883/?password=secret'], says: /--mqtt: give the broker URL without a query or fragment/ },
     { args: ['dashboard', 'extra'], says: /dashboard: unexpected argument "extra"/ },
   ])('$args', async ({ args, says }) => {
     const r = await runCli(args, { timeout_ms: 20_000 });
