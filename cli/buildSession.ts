@@ -17,6 +17,7 @@ import type { AdcCounters } from '../controller/sampleSource.js';
 import { SafetyGovernor } from '../controller/safetyGovernor.js';
 import { ClosedLoopSession, type SessionOptions, type SessionStep } from '../controller/session.js';
 import { signalPathOptions } from '../controller/signalPathOptions.js';
+import { createStimulationSweep } from '../controller/stimulationSweep.js';
 import { createThresholdCalibration } from '../controller/thresholdCalibration.js';
 import { type FeatureExtractorOptions, resolveBandPowerMethod } from '../signals/featureExtractor.js';
 import { levelFor } from '../drivers/gpio/safeLevel.js';
@@ -198,7 +199,8 @@ async function compose(config: Config, o: SessionOverrides, hooks: SessionHooks,
     pulses = { schedule: pulseSchedule(config.pulses.schedule, source, o), governor: new PulseGovernor(config.limits.pulses, source.fs_Hz), stimulator: port };
   }
   const calibration = createThresholdCalibration(config.policy, signalPath);
-  const built = new ClosedLoopSession({ signalPath, policy, governor, stimulator: stim.stimulator, pulses, calibration, ...hooks });
+  const sweep = createStimulationSweep(config.policy, signalPath);
+  const built = new ClosedLoopSession({ signalPath, policy, governor, stimulator: stim.stimulator, pulses, calibration, sweep, ...hooks });
   session = built;
 
   let estop: EstopInput | null = null;

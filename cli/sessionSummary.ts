@@ -32,6 +32,8 @@ export function sessionSummary(session: ClosedLoopSession, brain: SyntheticBrain
     markers: core.markers,
     // The thresholds the policy's calibration placed from the baseline (null: no calibration).
     calibration: core.calibration,
+    // The amplitudes the calibration's stimulation sweep measured and chose (null: no sweep).
+    calibrationSweep: core.calibrationSweep,
     policy: config.policy.kind,
     seed: config.source.kind === 'sim' ? config.source.seed : config.source.kind === 'csv' || config.source.kind === 'edf' ? null : config.source.emulated ? config.source.emulation.seed : null,
     // Hardware sources and stimulators: what their drivers counted (docs/design.md, Hardware).

@@ -97,6 +97,31 @@ export const thresholdCalibrationSchema = z
   ])
   .describe('Places `threshold` from the baseline (docs/design.md, Calibration).');
 
+/**
+ * `sweep` (issue 14): after the baseline, a short stimulation sweep, as a clinician's set-up
+ * (Percept's BrainSense Adaptive set-up measures beta at a few amplitudes): each amplitude
+ * held `step_s`, the mean biomarker over the second half of each step, then the policy's
+ * lower and upper amplitudes chosen among the swept ones (controller/stimulationSweep.ts).
+ * The config check refuses amplitudes above limits.amplitude_mA.max; the requests go
+ * through the governor like any.
+ */
+export const MAX_SWEEP_AMPLITUDES = 8;
+export const calibrationSweepSchema = z
+  .strictObject({
+    amplitudes_mA: z
+      .array(amplitude)
+      .min(2)
+      .max(MAX_SWEEP_AMPLITUDES)
+      .refine((a) => a.every((v, i) => i === 0 || v > a[i - 1]), { message: 'must be in increasing order, each once' })
+      .describe('Amplitudes to measure, in increasing order (each within limits.amplitude_mA.max).'),
+    step_s: z.number().finite().min(1).max(60).default(5).describe('How long each amplitude is held; the mean is taken over its second half.'),
+    lower_fraction: z.number().finite().min(0).max(1).default(0.3).describe('lowerAmplitude_mA: the smallest swept amplitude whose suppression is at least this share of the largest measured (0: the smallest swept).'),
+    upper_fraction: z.number().finite().min(0).max(1).default(0.8).describe('upperAmplitude_mA: the smallest swept amplitude whose suppression is at least this share of the largest measured.'),
+    minSuppression_z: z.number().finite().positive().default(0.5).describe('Below this largest suppression (baseline SDs) the sweep is not taken: the file\'s amplitudes stay.'),
+  })
+  .refine((s) => s.upper_fraction > s.lower_fraction, { message: 'upper_fraction must be > lower_fraction', path: ['upper_fraction'] })
+  .describe('A stimulation sweep after the baseline that chooses lowerAmplitude_mA and upperAmplitude_mA (docs/design.md, Calibration).');
+
 export const dualThresholdCalibrationSchema = z
   .discriminatedUnion('kind', [
     z
@@ -105,6 +130,7 @@ export const dualThresholdCalibrationSchema = z
         lower_pct: pct.describe('Percentile of the baseline biomarker the lower threshold is placed at.'),
         upper_pct: pct.describe('Percentile of the baseline biomarker the upper threshold is placed at.'),
         range: calibrationRange.default({ min: -5, max: 5 }),
+        sweep: calibrationSweepSchema.optional(),
       })
       .refine((c) => c.upper_pct > c.lower_pct, { message: 'upper_pct must be > lower_pct', path: ['upper_pct'] }),
     z
@@ -114,6 +140,7 @@ export const dualThresholdCalibrationSchema = z
         lower_k: z.number().finite().describe('The lower threshold: floor + k * width.'),
         upper_k: z.number().finite().describe('The upper threshold: floor + k * width.'),
         range: calibrationRange.default({ min: -5, max: 5 }),
+        sweep: calibrationSweepSchema.optional(),
       })
       .refine(floorOrder, floorOrderIssue)
       .refine((c) => c.upper_k > c.lower_k, { message: 'upper_k must be > lower_k', path: ['upper_k'] }),
@@ -253,6 +280,7 @@ export type DualThresholdPolicyConfig = z.output<typeof dualThresholdPolicySchem
 export type ProportionalPolicyConfig = z.output<typeof proportionalPolicySchema>;
 export type ThresholdCalibrationConfig = z.output<typeof thresholdCalibrationSchema>;
 export type DualThresholdCalibrationConfig = z.output<typeof dualThresholdCalibrationSchema>;
+export type CalibrationSweepConfig = z.output<typeof calibrationSweepSchema>;
 
 /** The largest amplitude a policy can ask for (0 for off). */
 export function policyMaxAmplitude_mA(policy: PolicyConfig): number {

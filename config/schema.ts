@@ -365,6 +365,11 @@ export const configSchema = z
       } else if (cfg.policy.startupDelay_ms < baseline_s * 1000) {
         ctx.addIssue({ code: 'custom', path: ['policy', 'startupDelay_ms'], message: `${cfg.policy.startupDelay_ms} ms is shorter than the baseline the calibration reads (signals.biomarker.baseline_s ${baseline_s} s): stimulation must stay off until it has been measured` });
       }
+      const sweep = cfg.policy.kind === 'dual-threshold' ? cfg.policy.calibration.sweep : undefined;
+      // The sweep stimulates on its own schedule: every amplitude it asks for must be one the hard limits allow (the governor would clamp it, and the measurement would be of another amplitude).
+      sweep?.amplitudes_mA.forEach((a, i) => {
+        if (a > cfg.limits.amplitude_mA.max) ctx.addIssue({ code: 'custom', path: ['policy', 'calibration', 'sweep', 'amplitudes_mA', i], message: `${a} mA is above limits.amplitude_mA.max (${cfg.limits.amplitude_mA.max} mA): the sweep may only measure amplitudes within the hard limits` });
+      });
     }
     const asked = policyMaxAmplitude_mA(cfg.policy);
     if (asked > 0 && cfg.limits.amplitude_mA.max === 0) {

@@ -12,6 +12,7 @@ import type { PulseStimulatorPort, StimulatorPort } from './ports.js';
 import type { PulseGovernor } from './pulseGovernor.js';
 import type { SafetyGovernor } from './safetyGovernor.js';
 import type { StimParams } from './stimParams.js';
+import { type CalibrationSweepEvent, calibrationSweepEvent, type StimulationSweep } from './stimulationSweep.js';
 import { type CalibrationEvent, calibrationEvent, type ThresholdCalibration } from './thresholdCalibration.js';
 
 /** A command taken or refused, as it appears among a step's events. */
@@ -89,7 +90,7 @@ export interface PolicyStateEvent {
 /** Most markers listed in the summary (all are counted; the trace holds every one). */
 export const MAX_SUMMARY_MARKERS = 1000;
 
-export type SessionEvent = GovernorEvent | CommandEvent | SessionMarkEvent | DriverEvent | AnnotationEvent | PulseEvent | MarkerEvent | PolicyStateEvent | CalibrationEvent;
+export type SessionEvent = GovernorEvent | CommandEvent | SessionMarkEvent | DriverEvent | AnnotationEvent | PulseEvent | MarkerEvent | PolicyStateEvent | CalibrationEvent | CalibrationSweepEvent;
 
 /** The answer to a command (published on cmd/ack). */
 export interface CommandAck {
@@ -150,6 +151,8 @@ export interface SessionSummaryCore {
   markers: { count: number; state: string | null; list: ({ t_s: number } & Marker)[] };
   /** The thresholds the policy's calibration placed (controller/thresholdCalibration.ts); null without one, or before it ended. */
   calibration: { t_s: number; ok: boolean; placed: Readonly<Record<string, number>>; previous: Readonly<Record<string, number>>; baseline: CalibrationEvent['baseline'] } | null;
+  /** The amplitudes the calibration's stimulation sweep measured and chose (controller/stimulationSweep.ts); null without one, or before it ended. */
+  calibrationSweep: { t_s: number; ok: boolean; steps: CalibrationSweepEvent['steps']; chosen: CalibrationSweepEvent['chosen']; previous: CalibrationSweepEvent['previous'] } | null;
 }
 
 export interface SessionOptions {
@@ -174,6 +177,13 @@ export interface SessionOptions {
    * on that frame, with a `calibration` event. Absent: the policy keeps its config's.
    */
   readonly calibration?: ThresholdCalibration;
+  /**
+   * The calibration's stimulation sweep (policy.calibration.sweep): while it lasts its
+   * request goes to the governor in place of the policy's (the policy still steps, so its
+   * timers follow data time); when it ends, its amplitudes go to the policy by `retune`
+   * before the policy steps on that frame, with a `calibration-sweep` event.
+   */
+  readonly sweep?: StimulationSweep;
 }
 
 /** Frame reasons that only mean "the biomarker is still warming up": the data is fresh. */
@@ -218,6 +228,7 @@ export class ClosedLoopSession {
   private policyState: string | null = null;
   private readonly markerList: ({ t_s: number } & Marker)[] = [];
   private calibrated: SessionSummaryCore['calibration'] = null;
+  private swept: SessionSummaryCore['calibrationSweep'] = null;
 
   constructor(options: SessionOptions) {
     this.o = options;
@@ -379,6 +390,16 @@ export class ClosedLoopSession {
     this.report([event]);
   }
 
+  /** Feeds the sweep; when it ends, its amplitudes go to the policy (from this frame) and its event is reported. */
+  private sweepEnd(frame: FeatureFrame): void {
+    const result = this.o.sweep?.observe(frame, this.o.policy.parameters(), this.o.governor.applied.amplitude_mA) ?? null;
+    if (result === null) return;
+    if (result.ok && result.next !== undefined) this.o.policy.retune(result.next);
+    const event = calibrationSweepEvent(frame.t_s, result);
+    this.swept = { t_s: event.t_s, ok: event.ok, steps: event.steps, chosen: event.chosen, previous: event.previous };
+    this.report([event]);
+  }
+
   /**
    * The source has delivered nothing for `silent_s` of host time (live only): tick the
    * governor so that its watchdog can fall back, with the policy's last request.
@@ -412,6 +433,7 @@ export class ClosedLoopSession {
       latched: this.o.governor.latched,
       markers: { count: this.eventCounts.marker ?? 0, state: this.policyState, list: this.markerList.map((m) => ({ ...m })) },
       calibration: this.calibrated,
+      calibrationSweep: this.swept,
     };
   }
 
@@ -421,11 +443,14 @@ export class ClosedLoopSession {
     let request: StimParams | null = null;
     let error: string | undefined;
     if (this.o.calibration !== undefined && !this.o.calibration.finished) this.calibrate(frame);
+    if (this.o.sweep !== undefined && !this.o.sweep.finished) this.sweepEnd(frame);
     if (this.stopRequested) {
       request = { enabled: false, amplitude_mA: 0, frequency_Hz: previous.frequency_Hz, pulseWidth_us: previous.pulseWidth_us };
     } else {
       try {
         request = this.o.policy.step(frame);
+        // During the calibration's sweep its request stands in for the policy's, on the same path through the governor.
+        if (this.o.sweep !== undefined && !this.o.sweep.finished) request = this.o.sweep.request(t, request) ?? request;
       } catch (e) {
         error = e instanceof Error ? e.message : String(e);
       }

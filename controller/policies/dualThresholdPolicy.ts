@@ -77,5 +77,7 @@ export class DualThresholdPolicy implements Policy {
   retune(next: PolicyConfig): void {
     assertSameKind(this.config, next);
     this.config = next;
+    // New amplitudes (the calibration's sweep, a command, a state): the amplitude held stays within them, so no request lies outside the declared range.
+    this.amplitude_mA = Math.min(next.upperAmplitude_mA, Math.max(next.lowerAmplitude_mA, this.amplitude_mA));
   }
 }

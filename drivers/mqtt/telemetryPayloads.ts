@@ -75,6 +75,11 @@ export const eventPayload = z.object({
   previous: z.record(z.string(), z.number()).optional().describe('kind "policy-state" and "calibration": the same parameters before.'),
   placed: z.record(z.string(), z.number()).optional().describe('kind "calibration": threshold -> value placed from the baseline.'),
   baseline: z.object({ frames: z.number(), mean: z.number(), sd: z.number() }).optional().describe('kind "calibration": the baseline the thresholds were placed from (biomarker before z-scoring).'),
+  steps: z
+    .array(z.object({ amplitude_mA: z.number(), frames: z.number(), mean: z.number().nullable(), suppression: z.number().nullable() }))
+    .optional()
+    .describe('kind "calibration-sweep": each amplitude held, the valid frames measured at it, the mean biomarker and its suppression against the baseline.'),
+  chosen: z.record(z.string(), z.number()).optional().describe('kind "calibration-sweep": amplitude parameter -> value chosen.'),
 });
 
 /** `cmd/ack` (QoS 1): the answer to every command. Echoed text (id, error) is at most 200 characters. */
