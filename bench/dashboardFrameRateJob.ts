@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from './headlessChromium.js';
+import { freePort } from './freePort.js';
 
 export interface DashboardFrameRateResult {
   job: string;
@@ -35,18 +35,6 @@ const COUNT_CLEARS = `(() => {
     clear.call(this, x, y, w, h);
   };
 })()`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The live dashboard as a Pi's browser would draw it (issue 13: smooth at 20+ fps on a

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
+import { freePort } from './freePort.js';
 
 /**
  * The memory soak (issue 11, point 5): `neuroloop run` on bench/soak-64ch-1000Hz.yaml (64 sim
@@ -66,18 +66,6 @@ function procMemory(pid: number): { rss_MB: number; hwm_MB: number } | null {
   }
   const kB = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
   return { rss_MB: kB('VmRSS') / 1024, hwm_MB: kB('VmHWM') / 1024 };
-}
-
-/** A loopback port free a moment ago (the embedded broker binds it right after). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** Least-squares slope of y over x. */

@@ -2,18 +2,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, configJsonSchema, loadConfigFile, parseConfig, parseConfigText } from '../../config/index.js';
+import { configProblems as problemsOf } from '../helpers/configProblems.js';
 
 const examplesDir = fileURLToPath(new URL('../../config/examples/', import.meta.url));
-
-function problemsOf(raw: unknown): string[] {
-  try {
-    parseConfig(raw, 'test.yaml');
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
 
 describe('config', () => {
   const examples = readdirSync(examplesDir).filter((f) => /\.(ya?ml|json)$/.test(f));

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyOverrides, ConfigError, LIMITS_OVERRIDE_RULE, parseConfig, readConfigFile } from '../../config/index.js';
-
-/** stimulator.modality and its limits and policies (docs/modalities-currents.md). */
-function problemsOf(raw: unknown): string[] {
-  try {
-    parseConfig(raw, 'test.yaml');
-  } catch (error) {
-    if (error instanceof ConfigError) return [...error.problems];
-    throw error;
-  }
-  return [];
-}
+import { applyOverrides, LIMITS_OVERRIDE_RULE, parseConfig, readConfigFile } from '../../config/index.js';
+import { configProblems as problemsOf } from '../helpers/configProblems.js';
 
 const sim = { kind: 'sim', fs_Hz: 250 };
 const VNS_LIMITS = { amplitude_mA: { max: 3.5 }, frequency_Hz: { min: 20, max: 30 }, pulseWidth_us: { min: 250, max: 500 }, rampUp_mA_per_s: 1, rampDown_mA_per_s: 1, vns: { maxOn_s: 30, minOff_s: 300 } };

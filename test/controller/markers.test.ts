@@ -1,6 +1,6 @@
 import { lastValueFrom, Subject, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../config/index.js';
+import { parseConfig } from '../../config/index.js';
 import { limitsSchema } from '../../config/limitsSchema.js';
 import { type PolicyConfig, policySchema } from '../../config/policySchema.js';
 import { CommandProcessor } from '../../controller/commands.js';
@@ -12,23 +12,13 @@ import { markerAnnotation, readMarkerAnnotation } from '../../drivers/edf/marker
 import { annotationTextBytes, MAX_ANNOTATION_TEXT_BYTES } from '../../drivers/edf/talEncoder.js';
 import { eventPayload } from '../../drivers/mqtt/telemetryPayloads.js';
 import type { SampleBlock } from '../../signals/sampleBlock.js';
+import { configProblems } from '../helpers/configProblems.js';
 
 const dual = { kind: 'dual-threshold', lowerThreshold: -1, upperThreshold: 0.6, lowerAmplitude_mA: 1, upperAmplitude_mA: 3 };
 const withStates = { ...dual, states: { MedOn: { lowerThreshold: 0, upperThreshold: 1.5 }, MedOff: { lowerThreshold: -1, upperThreshold: 0.6 } } };
 const policy = policySchema.parse(withStates);
 const rules = { enabled: true, maxRate_per_s: 5, burst: 3, tunable: { upperThreshold: { min: -5, max: 5 }, lowerThreshold: { min: -5, max: 5 } } };
 const levodopa = { drug: 'levodopa', dose: 100, unit: 'mg', route: 'oral' };
-
-/** The problems parseConfig names, one per line. */
-function configProblems(raw: unknown): readonly string[] {
-  try {
-    parseConfig(raw);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 const refusal = (value: unknown): string => {
   const r = parseMarker(value);

@@ -3,12 +3,13 @@ import fc from 'fast-check';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { buildSession } from '../../cli/buildSession.js';
-import { ConfigError, parseConfig } from '../../config/index.js';
+import { parseConfig } from '../../config/index.js';
 import { readConfigFile } from '../../config/load.js';
 import { applyOverrides } from '../../config/overrides.js';
 import { type PolicyConfig, policySchema } from '../../config/policySchema.js';
 import { type CalibrationSweepEvent, calibrationSweepEvent, createStimulationSweep, StimulationSweep, type SweepResult } from '../../controller/stimulationSweep.js';
 import { REPO } from '../helpers/cli.js';
+import { configProblems as problems } from '../helpers/configProblems.js';
 
 const sweepPlan = { amplitudes_mA: [1, 2, 3, 4], step_s: 4, lower_fraction: 0.3, upper_fraction: 0.8, minSuppression_z: 0.5 };
 const dual = policySchema.parse({ kind: 'dual-threshold', lowerThreshold: -1, upperThreshold: 0.6, lowerAmplitude_mA: 1, upperAmplitude_mA: 3, startupDelay_ms: 10_000, calibration: { kind: 'percentile', lower_pct: 25, upper_pct: 75, sweep: sweepPlan } });
@@ -40,16 +41,6 @@ function sweep(policy: PolicyConfig, biomarkerAt: (amplitude_mA: number, intoSte
   expect(s.request(start_s + 100, pulse)).toBeNull();
   expect(s.observe({ t_s: start_s + 100, biomarker: 0, valid: true }, policy, 0)).toBeNull();
   return { requests, result };
-}
-
-function problems(raw: unknown): readonly string[] {
-  try {
-    parseConfig(raw);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
 }
 
 describe('stimulation sweep', () => {

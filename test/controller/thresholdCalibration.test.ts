@@ -2,13 +2,14 @@ import { join } from 'node:path';
 import { lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { buildSession } from '../../cli/buildSession.js';
-import { ConfigError, parseConfig } from '../../config/index.js';
+import { parseConfig } from '../../config/index.js';
 import { readConfigFile } from '../../config/load.js';
 import { applyOverrides } from '../../config/overrides.js';
 import { type PolicyConfig, policySchema } from '../../config/policySchema.js';
 import { createPolicy } from '../../controller/policies/createPolicy.js';
 import { type CalibrationEvent, calibrationEvent, createThresholdCalibration, percentileOfSorted, ThresholdCalibration, thresholdPlacements } from '../../controller/thresholdCalibration.js';
 import { REPO } from '../helpers/cli.js';
+import { configProblems } from '../helpers/configProblems.js';
 
 const dual = policySchema.parse({ kind: 'dual-threshold', lowerThreshold: -1, upperThreshold: 0.6, lowerAmplitude_mA: 1, upperAmplitude_mA: 3, startupDelay_ms: 10_000, calibration: { kind: 'percentile', lower_pct: 25, upper_pct: 75 } });
 const baseline_s = 10;
@@ -139,15 +140,7 @@ describe('threshold calibration from the baseline', () => {
   it('needs a baseline: the config check names the keys', () => {
     const raw = applyOverrides(readConfigFile(join(REPO, 'config/examples/sim-adbs.yaml')), ['policy.calibration={kind: percentile, lower_pct: 25, upper_pct: 75}']);
     expect(() => parseConfig(raw)).not.toThrow();
-    const problems = (sets: string[]): readonly string[] => {
-      try {
-        parseConfig(applyOverrides(raw, sets));
-      } catch (error) {
-        if (error instanceof ConfigError) return error.problems;
-        throw error;
-      }
-      return [];
-    };
+    const problems = (sets: string[]): readonly string[] => configProblems(applyOverrides(raw, sets));
     expect(problems(['signals.biomarker.baseline_s=0'])).toEqual([expect.stringMatching(/^policy\.calibration: places the thresholds from the biomarker's baseline/)]);
     expect(problems(['policy.startupDelay_ms=5000'])).toEqual([expect.stringMatching(/^policy\.startupDelay_ms: 5000 ms is shorter than the baseline/)]);
     expect(problems(['policy.calibration.upper_pct=20'])).toEqual([expect.stringMatching(/upper_pct must be > lower_pct/)]);

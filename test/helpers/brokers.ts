@@ -1,24 +1,15 @@
 import { systemTool } from './systemTool.js';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, readdirSync, writeFileSync } from 'node:fs';
-import { connect as tcpConnect, createServer } from 'node:net';
+import { connect as tcpConnect } from 'node:net';
+import { freePort } from '../../bench/freePort.js';
 import { join } from 'node:path';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../../drivers/mqtt/embeddedBroker.js';
 import { tempDir } from './cli.js';
 
-/** A free TCP port on loopback (asked of the OS, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A free TCP port on loopback (asked of the OS, then released): shared with the bench. */
+export { freePort };
 
 export async function waitForPort(port: number, timeout_ms = 10_000): Promise<void> {
   const deadline = Date.now() + timeout_ms;
