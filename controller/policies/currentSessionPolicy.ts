@@ -1,6 +1,7 @@
-import type { PolicyConfig, TacsPolicyConfig, TdcsRampPolicyConfig } from '../../config/policySchema.js';
+import type { TacsPolicyConfig, TdcsRampPolicyConfig } from '../../config/policySchema.js';
 import type { StimParams } from '../stimParams.js';
-import { assertSameKind, type Policy, type PolicyFrame } from './policy.js';
+import { ConfiguredPolicy } from './configuredPolicy.js';
+import type { PolicyFrame } from './policy.js';
 import { FrameInterval, RampedPeriod } from './rampEnvelope.js';
 
 /**
@@ -12,13 +13,13 @@ import { FrameInterval, RampedPeriod } from './rampEnvelope.js';
  * governor counts it, the charge is at most I x (duration_s - ramp_s) (x 2/pi for tACS),
  * and config/modalityChecks.ts holds these and the ramp's rate within the limits.
  */
-export class CurrentSessionPolicy implements Policy {
+export class CurrentSessionPolicy extends ConfiguredPolicy<TdcsRampPolicyConfig | TacsPolicyConfig> {
   readonly kind: 'tdcs-ramp' | 'tacs';
   private readonly frames = new FrameInterval();
   private readonly period = new RampedPeriod();
-  private current = 'startup';
 
-  constructor(private config: TdcsRampPolicyConfig | TacsPolicyConfig) {
+  constructor(config: TdcsRampPolicyConfig | TacsPolicyConfig) {
+    super(config);
     this.kind = config.kind;
   }
 
@@ -31,22 +32,5 @@ export class CurrentSessionPolicy implements Policy {
     this.current = !(tau_s > 0) ? 'startup' : f === 0 ? (tau_s > c.duration_s / 2 ? 'done' : 'off') : f === 1 ? 'hold' : tau_s < c.duration_s / 2 ? 'up' : 'down';
     const amplitude_mA = c.amplitude_mA * f;
     return { enabled: amplitude_mA > 0, amplitude_mA, frequency_Hz: c.kind === 'tacs' ? c.frequency_Hz : 0, pulseWidth_us: 0 };
-  }
-
-  state(): string {
-    return this.current;
-  }
-
-  thresholds(): readonly number[] {
-    return [];
-  }
-
-  parameters(): Readonly<PolicyConfig> {
-    return this.config;
-  }
-
-  retune(next: PolicyConfig): void {
-    assertSameKind(this.config, next);
-    this.config = next;
   }
 }

@@ -1,7 +1,8 @@
-import type { PolicyConfig, VnsDutyCyclePolicyConfig, VnsResponsivePolicyConfig } from '../../config/policySchema.js';
+import type { VnsDutyCyclePolicyConfig, VnsResponsivePolicyConfig } from '../../config/policySchema.js';
 import { type StimParams, stimOff } from '../stimParams.js';
 import { ConditionTimer } from './conditionTimer.js';
-import { assertSameKind, requestAt, type Policy, type PolicyFrame } from './policy.js';
+import { ConfiguredPolicy } from './configuredPolicy.js';
+import { requestAt, type PolicyFrame } from './policy.js';
 import { FrameInterval, RampedPeriod } from './rampEnvelope.js';
 
 /**
@@ -11,14 +12,11 @@ import { FrameInterval, RampedPeriod } from './rampEnvelope.js';
  * than on_s and the next starts more than off_s after it ended (config/modalityChecks.ts
  * holds on_s <= maxOn_s and off_s >= minOff_s, and the ramps within the governor's rates).
  */
-export class VnsDutyCyclePolicy implements Policy {
+export class VnsDutyCyclePolicy extends ConfiguredPolicy<VnsDutyCyclePolicyConfig> {
   readonly kind = 'vns-duty-cycle';
   private readonly frames = new FrameInterval();
   private readonly period = new RampedPeriod();
   private cycle = -1;
-  private current = 'startup';
-
-  constructor(private config: VnsDutyCyclePolicyConfig) {}
 
   step(frame: PolicyFrame): StimParams {
     const c = this.config;
@@ -40,23 +38,6 @@ export class VnsDutyCyclePolicy implements Policy {
     this.current = f === 0 ? 'off' : f === 1 ? 'on' : tau_s < c.on_s / 2 ? 'up' : 'down';
     return f > 0 ? requestAt(c.amplitude_mA * f, c) : stimOff(c.frequency_Hz, c.pulseWidth_us);
   }
-
-  state(): string {
-    return this.current;
-  }
-
-  thresholds(): readonly number[] {
-    return [];
-  }
-
-  parameters(): Readonly<PolicyConfig> {
-    return this.config;
-  }
-
-  retune(next: PolicyConfig): void {
-    assertSameKind(this.config, next);
-    this.config = next;
-  }
 }
 
 /**
@@ -68,7 +49,7 @@ export class VnsDutyCyclePolicy implements Policy {
  * threshold and rise again). An invalid frame breaks the onset count. Honest for the
  * governor as VnsDutyCyclePolicy is.
  */
-export class VnsResponsivePolicy implements Policy {
+export class VnsResponsivePolicy extends ConfiguredPolicy<VnsResponsivePolicyConfig> {
   readonly kind = 'vns-responsive';
   private readonly frames = new FrameInterval();
   private readonly above = new ConditionTimer();
@@ -78,9 +59,6 @@ export class VnsResponsivePolicy implements Policy {
   private cycleStart_s = Number.NaN;
   private readonly period = new RampedPeriod();
   private idleFrom_s = Number.NEGATIVE_INFINITY;
-  private current = 'startup';
-
-  constructor(private config: VnsResponsivePolicyConfig) {}
 
   step(frame: PolicyFrame): StimParams {
     const c = this.config;
@@ -126,20 +104,7 @@ export class VnsResponsivePolicy implements Policy {
     return f > 0 ? requestAt(c.amplitude_mA * f, c) : off;
   }
 
-  state(): string {
-    return this.current;
-  }
-
-  thresholds(): readonly number[] {
+  override thresholds(): readonly number[] {
     return [this.config.threshold];
-  }
-
-  parameters(): Readonly<PolicyConfig> {
-    return this.config;
-  }
-
-  retune(next: PolicyConfig): void {
-    assertSameKind(this.config, next);
-    this.config = next;
   }
 }
