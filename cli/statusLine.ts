@@ -48,7 +48,8 @@ export class StatusLine {
 
 function format(step: SessionStep, c: StatusContext): string {
   const marker = Number.isFinite(step.biomarker) ? step.biomarker.toFixed(3) : '-';
-  const thresholds = c.thresholds.length > 0 ? ` (${c.thresholds.map((t) => t.toString()).join(' / ')})` : '';
+  // Three decimals as the biomarker has, without trailing zeros: a calibrated threshold is a long float.
+  const thresholds = c.thresholds.length > 0 ? ` (${c.thresholds.map((t) => Number(t.toFixed(3)).toString()).join(' / ')})` : '';
   const a = step.applied;
   const stim = a.enabled ? `${a.amplitude_mA.toFixed(2)} mA ${a.frequency_Hz} Hz ${a.pulseWidth_us} us` : 'off';
   const validity = step.valid ? 'valid' : 'invalid';

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, startCli, tempDir } from '../helpers/cli.js';
+import { SIM_ADBS } from '../helpers/simAdbsWindow.js';
 
 /** The one session folder made under `root`. */
 function sessionFolder(root: string): string {
@@ -276,8 +277,8 @@ describe('replay --from/--to', () => {
     expect(r.code, r.stderr).toBe(0);
     const all = lines(trace).map((l) => JSON.parse(l) as { index?: number; t_s?: number; events?: { kind: string; reason: string }[] });
     const steps = all.slice(1, -1);
-    // The first window that lies wholly after 10 s (2500 samples, window 125, hop 25), none marked as a gap.
-    expect(steps[0].index).toBe(2625);
+    // The first window that lies wholly after 10 s (2500 samples; the window is a whole number of hops), none marked as a gap.
+    expect(steps[0].index).toBe(2500 + SIM_ADBS.window_samples);
     expect(steps.every((s) => (s.events ?? []).every((e) => !/gap/.test(e.reason)))).toBe(true);
     expect(steps[steps.length - 1].index).toBeLessThanOrEqual(5000);
     expect(all[all.length - 1].t_s).toBe(20);
@@ -410,7 +411,7 @@ describe('replay as a careless user runs it', () => {
     const r = await runCli(['replay', csv, '--config', 'config/examples/sim-adbs.yaml', '--from', '5', '--to', '10', '--trace', trace]);
     expect(r.code, r.stderr).toBe(0);
     const all = lines(trace).map((l) => JSON.parse(l) as { index?: number; t_s: number });
-    expect(all[1].index).toBe(1250 + 125);
+    expect(all[1].index).toBe(1250 + SIM_ADBS.window_samples);
     expect(all[all.length - 1].t_s).toBe(10);
     const beyond = await runCli(['replay', csv, '--config', 'config/examples/sim-adbs.yaml', '--from', '100']);
     expect(beyond.stderr).toMatch(/--from 100 s is beyond the data/);

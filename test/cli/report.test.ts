@@ -13,12 +13,13 @@ import { InputError } from '../../drivers/inputError.js';
 import { type Chromium, launchChromium } from '../helpers/chromium.js';
 import { REPO, runCli, tempDir } from '../helpers/cli.js';
 
-const CONFIG = 'config/examples/sim-adbs.yaml';
+// The fixed-threshold loop: the report draws the thresholds the config gives (sim-adbs.yaml's are calibrated).
+const CONFIG = 'config/examples/sim-adbs-fixed.yaml';
 const META = { title: 'Replay of a test recording', source: 'recordings/test.edf', generatedBy: 'neuroloop 0.1.0' };
 /** A marker text that would run script if it reached the page as markup. */
 const HOSTILE = '</script><img src=x onerror=alert(1)>';
 /** The second config of the comparison: a lower upper threshold, and an upper amplitude beyond the 4 mA limit (clamps, then a lockout). */
-const B_UPPER = 0.2;
+const B_UPPER = 0;
 const B_SETS = ['--set', `policy.upperThreshold=${B_UPPER}`, '--set', 'policy.upperAmplitude_mA=4.5'];
 
 interface Recorded {
@@ -146,7 +147,7 @@ describe('the HTML report (renderReportHtml)', () => {
     const dir = tempDir();
     const run = await record(dir, 'hour', 3600);
     expect(run.steps.length).toBe(run.summary.frames);
-    const html = renderReportHtml([{ label: 'sim-adbs.yaml', ...run, thresholds: [policy.lowerThreshold, policy.upperThreshold] }], META);
+    const html = renderReportHtml([{ label: 'sim-adbs-fixed.yaml', ...run, thresholds: [policy.lowerThreshold, policy.upperThreshold] }], META);
     expect(Buffer.byteLength(html)).toBeLessThan(2_000_000);
     // No resource from anywhere: everything inline.
     expect(html).not.toMatch(/<(script|link|img|iframe)[^>]+(src|href)=/i);
@@ -255,7 +256,7 @@ describe('the HTML report in a browser (chromium, from file://)', () => {
   }
 
   it('one run: plots drawn, summary and events listed, nothing fetched', async () => {
-    const html = renderReportHtml([{ label: 'sim-adbs.yaml', ...a, thresholds: [policy.lowerThreshold, policy.upperThreshold] }], META);
+    const html = renderReportHtml([{ label: 'sim-adbs-fixed.yaml', ...a, thresholds: [policy.lowerThreshold, policy.upperThreshold] }], META);
     const { page, problems, requests } = await open(html, 'one.html');
     try {
       const pixels = await canvasPixels(page);
@@ -283,8 +284,8 @@ describe('the HTML report in a browser (chromium, from file://)', () => {
     const thresholdsA = [policy.lowerThreshold, policy.upperThreshold];
     const thresholdsB = [policy.lowerThreshold, B_UPPER];
     const runs: ReportRun[] = [
-      { label: 'sim-adbs.yaml', steps: annotate(a.steps, 24, 'MedOn'), end: a.end, summary: a.summary, thresholds: thresholdsA },
-      { label: 'sim-adbs.yaml (upper 0.2, 4.5 mA)', steps: annotate(annotate(b.steps, 24, 'MedOn'), 28, HOSTILE), end: b.end, summary: b.summary, thresholds: thresholdsB },
+      { label: 'sim-adbs-fixed.yaml', steps: annotate(a.steps, 24, 'MedOn'), end: a.end, summary: a.summary, thresholds: thresholdsA },
+      { label: `sim-adbs-fixed.yaml (upper ${B_UPPER}, 4.5 mA)`, steps: annotate(annotate(b.steps, 24, 'MedOn'), 28, HOSTILE), end: b.end, summary: b.summary, thresholds: thresholdsB },
     ];
     const { page, problems, requests } = await open(renderReportHtml(runs, META), 'compare.html');
     try {

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, REPO, runCli, tempDir } from '../helpers/cli.js';
+import { SIM_ADBS } from '../helpers/simAdbsWindow.js';
 
 /** sim-adbs with a short baseline, so a few seconds of data exercise the whole loop. */
 const SHORT = ['run', '--no-mqtt', '--config', 'config/examples/sim-adbs.yaml', '--set', 'signals.biomarker.baseline_s=2', '--set', 'policy.startupDelay_ms=2000'];
@@ -31,7 +32,7 @@ describe('neuroloop run (closed loop)', () => {
     expect(afterHeader(paths[2].trace)).toBe(traceText);
 
     const trace = readTrace(paths[0].trace);
-    expect(trace).toHaveLength((1500 - 125) / 25 + 1);
+    expect(trace).toHaveLength((1500 - SIM_ADBS.window_samples) / SIM_ADBS.hop_samples + 1);
     expect(Object.keys(trace[0])).toEqual(['index', 't_s', 'biomarker', 'valid', 'requested', 'applied', 'events']);
     expect(Object.keys(trace[0].applied)).toEqual(['enabled', 'amplitude_mA', 'frequency_Hz', 'pulseWidth_us']);
     // Off during the start-up delay, then the adaptive loop stimulates.
@@ -104,9 +105,11 @@ describe('neuroloop run (closed loop)', () => {
   });
 
   it('signals.band_power_method=partial-sums with several Welch segments per window is refused, naming the key', async () => {
-    const r = await runCli([...SHORT, '--duration', '1', '--set', 'signals.segment_samples=64', '--set', 'signals.band_power_method=partial-sums']);
+    const window = SIM_ADBS.window_samples;
+    const segment = Math.floor(window / 2);
+    const r = await runCli([...SHORT, '--duration', '1', '--set', `signals.segment_samples=${segment}`, '--set', 'signals.band_power_method=partial-sums']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/signals\.band_power_method: partial-sums needs one Welch segment per window: segment_samples \(64\) must equal window_samples \(125\)/);
+    expect(r.stderr).toContain(`signals.band_power_method: partial-sums needs one Welch segment per window: segment_samples (${segment}) must equal window_samples (${window})`);
     const unknown = await runCli([...SHORT, '--duration', '1', '--set', 'signals.band_power_method=fast']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/signals\.band_power_method/);
@@ -122,6 +125,9 @@ describe('neuroloop run (closed loop)', () => {
     const r = await runCli([...SHORT, '--duration', '5', '--speed', 'max']);
     expect(r.code).toBe(0);
     const last = r.stdout.trimEnd().split('\n').at(-1)!;
-    expect(last).toMatch(/^t +4\.5 s \| biomarker -?\d+\.\d{3} \(-1 \/ 0\.6\) (valid|invalid) \| stim (off|\d\.\d\d mA 130 Hz 60 us) \| policy \S+.* \| ok$/);
+    // The thresholds are the calibrated ones (placed at the end of the short baseline), at most three decimals.
+    // Without a terminal the line comes once a second of session time, from the first frame (one window in, at 250 Hz).
+    const lastAt_s = (4 + SIM_ADBS.window_samples / 250).toFixed(1).replace('.', '\\.');
+    expect(last).toMatch(new RegExp(String.raw`^t +${lastAt_s} s \| biomarker -?\d+\.\d{3} \(-?\d+(\.\d{1,3})? \/ -?\d+(\.\d{1,3})?\) (valid|invalid) \| stim (off|\d\.\d\d mA 130 Hz 60 us) \| policy \S+.* \| ok$`));
   });
 });

@@ -11,6 +11,9 @@ export interface DashboardPage {
   waitForField(name: string, test: (text: string) => boolean, timeout_ms?: number): Promise<string>;
   /** Whether the element is shown (neither it nor an ancestor hidden). */
   visible(selector: string): Promise<boolean>;
+  /** Waits until the element is shown: what depends on a second retained message (the rig's
+   * `loop`, which says whether commands are on) may come a moment after the status. */
+  waitForVisible(selector: string, timeout_ms?: number): Promise<void>;
   /** The command result lines, newest first. */
   ackLines(): Promise<string[]>;
   /** Waits until the result line `index` (0: newest) satisfies `test`; the lines seen last are in the error. */
@@ -48,6 +51,9 @@ export async function openDashboard(chromium: Chromium, url: string): Promise<Da
       }
     },
     visible: (selector) => page.$eval(selector, (el) => (el as unknown as { checkVisibility(): boolean }).checkVisibility()),
+    waitForVisible: async (selector, timeout_ms = 5000) => {
+      await page.waitForFunction(`document.querySelector(${JSON.stringify(selector)})?.checkVisibility() === true`, { timeout: timeout_ms });
+    },
     ackLines,
     waitForAckLine: async (index, test, timeout_ms = 5000) => {
       const deadline = Date.now() + timeout_ms;

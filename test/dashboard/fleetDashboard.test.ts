@@ -219,7 +219,8 @@ describe('neuroloop dashboard: a fleet on mosquitto', () => {
     expect(await played.field('selection-note')).toBe('The rig "ghost" named in the address (#rig=ghost) is not on this broker: showing fleet-fake, the first online rig.');
     expect(await played.page.evaluate('location.hash')).toBe('#rig=fleet-fake');
     await played.waitForField('state', (t) => t === 'online');
-    expect(await played.visible('#commands')).toBe(true);
+    // The rig's status came first; its loop message (commands on) follows.
+    await played.waitForVisible('#commands');
   });
 
   it('a policy value being typed is kept when the rig\'s parameters change; the rig\'s value shows beside it', async () => {

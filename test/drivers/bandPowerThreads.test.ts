@@ -143,8 +143,9 @@ describe('band power over worker threads (signals.threads)', () => {
     expect(result.stderr).toMatch(/signals\.threads is 4, but 2 channel\(s\) make 1 pair\(s\): 1 thread\(s\) will be used/);
   });
 
-  it('threads with band power by partial sums (auto, on sim-adbs): a notice says the workers are not started, and the session runs', async () => {
-    const result = await runCli(['run', '--config', 'config/examples/sim-adbs.yaml', '--duration', '2', '--speed', 'max', '--no-mqtt', '--set', 'signals.threads=2']);
+  it('threads with band power by partial sums (auto, on sim-adbs with a 0.5 s window): a notice says the workers are not started, and the session runs', async () => {
+    // At 125 samples, one band on two channels, auto picks partial sums (at 50, the transform).
+    const result = await runCli(['run', '--config', 'config/examples/sim-adbs.yaml', '--duration', '2', '--speed', 'max', '--no-mqtt', '--set', 'signals.threads=2', '--set', 'signals.window_samples=125']);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/signals\.threads is 2, but band power is made by partial sums \(signals\.band_power_method auto\), which run on one thread: the workers are not started/);
   });

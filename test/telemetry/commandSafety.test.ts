@@ -9,7 +9,7 @@ import { startCli, tempDir } from '../helpers/cli.js';
 /** sim-adbs with a short baseline, paced in real time, telemetry and commands to the test's broker. */
 function runArgs(url: string, rig: string, extra: string[] = []): string[] {
   return [
-    'run', '--config', 'config/examples/sim-adbs.yaml', '--mqtt', url,
+    'run', '--config', 'config/examples/sim-adbs-fixed.yaml', '--mqtt', url,
     '--set', `rig.id=${rig}`, '--set', 'signals.biomarker.baseline_s=1', '--set', 'policy.startupDelay_ms=1000',
     // Thresholds far below the biomarker: the policy asks for its upper amplitude as soon as it may.
     '--set', 'policy.lowerThreshold=-50', '--set', 'policy.upperThreshold=-40',
@@ -186,8 +186,8 @@ describe('big payloads and the end of a session (mosquitto)', () => {
 
     // SIGTERM twice: a cut. The config ramps down so slowly (limits from the file) that the second signal comes mid-ramp.
     const slow = join(tempDir(), 'slow-ramp.yaml');
-    writeFileSync(slow, readFileSync('config/examples/sim-adbs.yaml', 'utf8').replace('  rampDown_mA_per_s: 5', '  rampDown_mA_per_s: 0.1'));
-    const bySigterm = startCli(runArgs(broker.url, 'end-term').map((arg) => (arg === 'config/examples/sim-adbs.yaml' ? slow : arg)));
+    writeFileSync(slow, readFileSync('config/examples/sim-adbs-fixed.yaml', 'utf8').replace('  rampDown_mA_per_s: 5', '  rampDown_mA_per_s: 0.1'));
+    const bySigterm = startCli(runArgs(broker.url, 'end-term').map((arg) => (arg === 'config/examples/sim-adbs-fixed.yaml' ? slow : arg)));
     const w3 = await stimulating('end-term');
     // Up at the policy's upper amplitude (3 mA) first, so that any lower value is the ramp down.
     await w3.waitFor<Stim>('/stim', (s) => s.amplitude_mA === 3);

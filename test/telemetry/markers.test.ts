@@ -37,7 +37,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 function runArgs(rig: string, extra: string[]): string[] {
   return [
-    'run', '--config', 'config/examples/sim-adbs.yaml', '--set', `rig.id=${rig}`,
+    'run', '--config', 'config/examples/sim-adbs-fixed.yaml', '--set', `rig.id=${rig}`,
     '--set', 'signals.biomarker.baseline_s=1', '--set', 'policy.startupDelay_ms=1000',
     '--set', 'policy.lowerThreshold=-50', '--set', 'policy.upperThreshold=-40',
     '--set', 'policy.states={MedOn: {lowerThreshold: 40, upperThreshold: 50}, MedOff: {lowerThreshold: -50, upperThreshold: -40}}',

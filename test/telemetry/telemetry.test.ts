@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ackPayload, decodeRawFrame, eventPayload, featuresPayload, statusPayload, stimPayload } from '../../drivers/mqtt/telemetryPayloads.js';
 import { Recorder, type TestBroker, startAedes, startMosquitto } from '../helpers/brokers.js';
 import { startCli, tempDir } from '../helpers/cli.js';
+import { SIM_ADBS } from '../helpers/simAdbsWindow.js';
 
 /** sim-adbs with a short baseline, paced in real time, telemetry to the test's broker. */
 function runArgs(url: string, rig: string, extra: string[] = []): string[] {
@@ -35,9 +36,10 @@ for (const start of [startMosquitto, startAedes]) {
       expect(status[0]).toMatchObject({ state: 'online', rig, v: 1 });
       expect(status.at(-1)!.state).toBe('offline');
       const features = watcher.json('/features').map((f) => featuresPayload.parse(f));
-      // 5 Hz over frames from 0.5 s to 6 s of data: about 28.
-      expect(features.length).toBeGreaterThanOrEqual(26);
-      expect(features.length).toBeLessThanOrEqual(29);
+      // 5 Hz over the frames from one window in (at 250 Hz) to 6 s of data.
+      const expected = Math.round((6 - SIM_ADBS.window_samples / 250) * 5);
+      expect(features.length).toBeGreaterThanOrEqual(expected - 2);
+      expect(features.length).toBeLessThanOrEqual(expected + 1);
       expect(features[1].t_s - features[0].t_s).toBeCloseTo(0.2, 9);
       expect(Object.keys(features[0].bands)).toEqual(['beta']);
       expect(features[0].bands.beta).toHaveLength(2);
@@ -87,8 +89,9 @@ for (const start of [startMosquitto, startAedes]) {
       // Every frame is in the trace, in order, a hop apart: the loop went on through the outage.
       // Step lines only: the trace begins with a session-start line and ends with a session-end line.
       const lines = readFileSync(trace, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { index: number; kind?: string }).filter((l) => l.kind === undefined);
-      expect(lines).toHaveLength((2250 - 125) / 25 + 1);
-      lines.forEach((l, i) => expect(l.index).toBe(125 + 25 * i));
+      const { window_samples, hop_samples } = SIM_ADBS;
+      expect(lines).toHaveLength((2250 - window_samples) / hop_samples + 1);
+      lines.forEach((l, i) => expect(l.index).toBe(window_samples + hop_samples * i));
       await second.close();
     });
 
@@ -174,7 +177,7 @@ for (const start of [startMosquitto, startAedes]) {
       expect(elapsed_s).toBeLessThan(10);
       // Between the session-start and session-end lines: one step line per frame.
       const lines = readFileSync(trace, 'utf8').trimEnd().split('\n').slice(1, -1);
-      expect(lines).toHaveLength((1500 - 125) / 25 + 1);
+      expect(lines).toHaveLength((1500 - SIM_ADBS.window_samples) / SIM_ADBS.hop_samples + 1);
       await sleep(500);
       const acks = watcher.json<{ ok: boolean; error?: string }>('/cmd/ack');
       expect(acks.length).toBeGreaterThan(900);
