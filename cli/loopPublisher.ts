@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.js';
 import type { LoopState, MqttTelemetry } from '../drivers/mqtt/mqttTelemetry.js';
 import type { BuiltSession } from './buildSession.js';
+import { type SessionDoseBudget, sessionDoseBudget } from './sessionDoseBudget.js';
 
 /** The retained `loop` is refreshed at least this often (data time), so a dashboard's dose and counts stay current. */
 const HEARTBEAT_S = 1;
@@ -15,12 +16,15 @@ const HEARTBEAT_S = 1;
 export class LoopPublisher {
   private lastKey = '';
   private last_s = Number.NEGATIVE_INFINITY;
+  private readonly budget: SessionDoseBudget;
 
   constructor(
     private readonly telemetry: MqttTelemetry,
     private readonly built: BuiltSession,
     private readonly config: Config,
-  ) {}
+  ) {
+    this.budget = sessionDoseBudget(config.limits);
+  }
 
   step(t_s: number): void {
     const key = this.changeKey();
@@ -58,7 +62,7 @@ export class LoopPublisher {
         latched,
         limitEvents: governor.limitEvents,
       },
-      dose: { onTime_s: dose.onTime_s, charge_mC: dose.charge_mC, pulses: dose.pulses, budget: { ...this.config.limits.dose } },
+      dose: { onTime_s: dose.onTime_s, charge_mC: dose.charge_mC, pulses: dose.pulses, budget: this.budget },
       pulses: pulses === null ? null : { fired: pulses.fired, refused: pulses.refused },
       amplitudeMax_mA: this.config.limits.amplitude_mA.max,
       commands: { enabled: rules.enabled, tunable, states },

@@ -117,7 +117,7 @@ export const loopPayload = z.object({
     pulses: z.number(),
     budget: z
       .object({ maxOnTime_s: z.number().optional(), maxCharge_mC: z.number().optional(), maxPulses: z.number().optional() })
-      .describe('limits.dose: the per-session budget (absent keys: no budget).'),
+      .describe('The per-session budget: limits.dose, and for tdcs/tacs limits.current (maxDuration_s as maxOnTime_s), the smaller of each (absent keys: no budget).'),
   }),
   pulses: z.object({ fired: z.number().int().min(0), refused: z.number().int().min(0) }).nullable().describe('A pulse modality: pulses so far; null otherwise.'),
   amplitudeMax_mA: z.number().describe('limits.amplitude_mA.max.'),
