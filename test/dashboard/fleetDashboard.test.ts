@@ -309,4 +309,22 @@ describe('neuroloop dashboard: a fleet on mosquitto', () => {
     expect(rig.commands('policy')).toHaveLength(policies);
     expect(played.problems).toEqual([]);
   });
+
+  it('forty rigs on the broker: each is listed with its state, and one picked from the list is shown', async () => {
+    const crowd: FakeRig[] = [];
+    try {
+      for (let i = 0; i < 40; i++) crowd.push(await FakeRig.start(broker.url, `crowd-${String(i).padStart(2, '0')}`));
+      const { page } = played;
+      await page.waitForFunction(`document.querySelectorAll('#rig-list button[data-rig^="crowd-"]').length === 40`, { timeout: 10_000 });
+      const labels = await page.$$eval('#rig-list button[data-rig^="crowd-"]', (b) => b.map((x) => x.textContent ?? ''));
+      expect(labels.every((t) => t.includes('online'))).toBe(true);
+      await page.click('#rig-list button[data-rig="crowd-39"]');
+      await played.waitForField('rig', (t) => t === 'crowd-39', 5000);
+      await played.waitForField('state', (t) => t === 'online');
+      expect(await page.evaluate('location.hash')).toBe('#rig=crowd-39');
+      expect(played.problems).toEqual([]);
+    } finally {
+      await Promise.all(crowd.map((r) => r.close()));
+    }
+  });
 });
