@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,8 +54,25 @@ export interface RunningCli {
   exited: Promise<number | null>;
 }
 
+/** Sessions started by startCli that have not ended yet. */
+const running = new Set<ChildProcess>();
+
+/**
+ * Kills what a test file left running (test/helpers/leftoverSessions.ts, after each file):
+ * a failed assertion must not leave a real-time session stimulating a simulator for an
+ * hour on a shared machine, and a passing file has nothing here.
+ */
+export function killLeftoverSessions(): number {
+  const left = running.size;
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+  return left;
+}
+
 export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): RunningCli {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  running.add(child);
+  child.on('close', () => running.delete(child));
   let out = '';
   let err = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
