@@ -88,10 +88,12 @@ export class CommandPanel {
   loop(loop: LoopPayload | null, reach: 'ok' | 'rig offline' | 'no broker'): void {
     const enabled = loop !== null && loop.commands.enabled && reach === 'ok';
     this.enabled = enabled;
-    (this.doc.getElementById('commands') as HTMLElement).hidden = !enabled;
+    // Written only when changed: this runs with every message from the rig, and an unchanged text still costs a layout.
+    const commands = this.doc.getElementById('commands') as HTMLElement;
+    if (commands.hidden !== !enabled) commands.hidden = !enabled;
     const readonly = this.field('readonly');
-    readonly.hidden = enabled;
-    readonly.textContent =
+    if (readonly.hidden !== enabled) readonly.hidden = enabled;
+    const readonlyText =
       loop === null
         ? 'Read-only: this rig publishes no loop state (an older neuroloop, or not started yet).'
         : !loop.commands.enabled
@@ -99,6 +101,7 @@ export class CommandPanel {
           : reach === 'no broker'
             ? 'Commands unavailable: no connection to the broker (reconnecting). An e-stop cannot be sent from this page now.'
             : 'Read-only: the rig is not running.';
+    if (readonly.textContent !== readonlyText) readonly.textContent = readonlyText;
     if (loop === null) return;
     const tunable = loop.commands.tunable;
     // Rebuilt only when the parameters or their bounds change; the values are updated in place.
@@ -270,7 +273,7 @@ export class CommandPanel {
       const name = input.dataset.param ?? '';
       const t = Object.hasOwn(tunable, name) ? tunable[name] : undefined;
       const rig = t === undefined || t.value === null ? '' : String(t.value);
-      input.dataset.rig = rig;
+      if (input.dataset.rig !== rig) input.dataset.rig = rig;
       const editing = this.doc.activeElement === input || input.dataset.edited === '1';
       if (!editing && input.value !== rig) input.value = rig;
       const beside = host.querySelector<HTMLElement>(`[data-rig-value="${CSS.escape(name)}"]`);

@@ -1,4 +1,5 @@
 import uPlot from 'uplot';
+import { dataSpacePaths } from './dataSpacePaths.js';
 import { RollingSeries } from './rollingSeries.js';
 
 /** What the charts show: the last few minutes of data time. */
@@ -8,6 +9,8 @@ const CAPACITY = 4096;
 /** Events and markers kept for the time axis. */
 const EVENT_CAPACITY = 500;
 const MAX_BANDS = 8;
+/** Rows handed to the charts start this far before the window's left edge (the line enters from the edge, and the axis moves on before the next frame). */
+const COPY_MARGIN_S = 1;
 
 // Row layout of the rolling series.
 const T = 0;
@@ -50,6 +53,12 @@ export class RigTimeline {
   private bandNames: readonly string[] = [];
   private charts: uPlot[] = [];
   private readonly data: (number | null)[][][] = [];
+  /** One row, filled in place for every frame (no allocation per frame). */
+  private readonly row = new Float64Array(FIRST_BAND + MAX_BANDS);
+  /** Changes whenever the charts' data arrays are refilled: the paths built from them are then rebuilt. */
+  private dataVersion = 0;
+  /** The axis end of the last redraw (NaN: none since the data or the charts changed). */
+  private drawnEnd_s = Number.NaN;
   private pulsesSinceFrame = 0;
   private gapPending = false;
   private dirty = false;
@@ -75,7 +84,8 @@ export class RigTimeline {
       this.series.pushGap((last + t_s) / 2);
     }
     this.gapPending = false;
-    const row = new Float64Array(FIRST_BAND + names.length);
+    const row = this.row;
+    row.fill(Number.NaN);
     row[T] = t_s;
     row[BIOMARKER] = biomarker ?? Number.NaN;
     row[THRESHOLD_LOW] = this.thresholds.length > 0 ? this.thresholds[0] : Number.NaN;
@@ -127,28 +137,38 @@ export class RigTimeline {
     return this.series.lastX;
   }
 
-  /** Redraws with the axis ending at `end_s` (data time, moved on smoothly between frames). */
+  /**
+   * Redraws every chart in full with the axis ending at `end_s` (data time, moved on
+   * smoothly between frames); nothing when neither the data nor the axis moved (a rig
+   * offline, the broker away: the picture stands as it is).
+   */
   draw(end_s: number): void {
     if (this.charts.length === 0 || Number.isNaN(end_s)) return;
-    const columns = this.columnsPerChart();
+    if (!this.dirty && end_s === this.drawnEnd_s) return;
+    const min = Math.max(0, end_s - WINDOW_S);
+    const columns = this.dirty ? this.columnsPerChart() : null;
+    if (columns !== null) this.dataVersion++;
     const charts = this.charts;
     for (let k = 0; k < charts.length; k++) {
       const chart = charts[k];
       chart.batch(() => {
-        if (this.dirty) {
-          this.series.copyInto(this.data[k], columns[k]);
+        if (columns !== null) {
+          // Only the rows the window can show (of up to CAPACITY kept): what is built and scanned per update.
+          this.series.copyInto(this.data[k], columns[k], min - COPY_MARGIN_S);
           chart.setData(this.data[k] as uPlot.AlignedData, true);
         }
         // A young session fills the width; an older one scrolls.
-        chart.setScale('x', { min: Math.max(0, end_s - WINDOW_S), max: Math.max(end_s, 1) });
+        chart.setScale('x', { min, max: Math.max(end_s, 1) });
       });
     }
     this.dirty = false;
+    this.drawnEnd_s = end_s;
   }
 
   resize(): void {
     const width = Math.max(300, this.root.clientWidth - 8);
     for (const chart of this.charts) chart.setSize({ width, height: chart.height });
+    this.drawnEnd_s = Number.NaN;
   }
 
   destroy(): void {
@@ -171,6 +191,9 @@ export class RigTimeline {
     this.series.clear();
     const width = Math.max(300, this.root.clientWidth - 8);
     const drawEvents = (u: uPlot): void => this.drawEvents(u);
+    const version = (): number => this.dataVersion;
+    // One builder per series: each keeps the path of its own series.
+    const line = (): uPlot.Series.PathBuilder => dataSpacePaths('linear', version);
     // The amplitude from 0 to the loop's maximum (or the largest seen): a fixed range with its ticks, not one tick for 1.5-3 mA.
     const amplitudeRange = (u: uPlot, _min: number, max: number): uPlot.Range.MinMax => {
       const top = Math.max(Number.isNaN(this.amplitudeMax_mA) ? 0 : this.amplitudeMax_mA, Number.isFinite(max) ? max : 0);
@@ -192,15 +215,17 @@ export class RigTimeline {
     });
     const columns = this.columnsPerChart();
     const options = [
+      // Lines 1 px wide: a wider line is rasterised as a filled outline, several times the
+      // work of a 1 px one on a canvas without a GPU (a Pi's browser; docs/dashboard.md).
       base('Biomarker and thresholds', 200, [
-        { label: 'biomarker', stroke: '#1f77b4', width: 1.5, spanGaps: false },
-        { label: 'lower threshold', stroke: '#d62728', dash: [6, 4], width: 1 },
-        { label: 'upper threshold', stroke: '#ff7f0e', dash: [6, 4], width: 1 },
+        { label: 'biomarker', stroke: '#1f77b4', width: 1, spanGaps: false, paths: line() },
+        { label: 'lower threshold', stroke: '#d62728', dash: [6, 4], width: 1, paths: line() },
+        { label: 'upper threshold', stroke: '#ff7f0e', dash: [6, 4], width: 1, paths: line() },
       ]),
       base(
         this.pulseModality ? 'Pulses per frame' : 'Applied amplitude (mA)',
         180,
-        [this.pulseModality ? { label: 'pulses', stroke: '#444', width: 1, paths: uPlot.paths.bars?.({ size: [0.9, 4] }) } : { label: 'amplitude (mA)', stroke: '#2ca02c', width: 2, paths: uPlot.paths.stepped?.({ align: 1 }) }],
+        [this.pulseModality ? { label: 'pulses', stroke: '#444', width: 1, paths: uPlot.paths.bars?.({ size: [0.9, 4] }) } : { label: 'amplitude (mA)', stroke: '#2ca02c', width: 1, paths: dataSpacePaths('stepped', version) }],
         this.pulseModality ? {} : { range: amplitudeRange },
         // A short chart: ticks 18 px apart (uPlot's default, 30, leaves one tick).
         { space: 18 },
@@ -208,7 +233,7 @@ export class RigTimeline {
       base(
         'Band power (uV², mean over channels)',
         180,
-        names.map((name, b) => ({ label: name, stroke: BAND_COLOURS[b % BAND_COLOURS.length], width: 1.2 })),
+        names.map((name, b) => ({ label: name, stroke: BAND_COLOURS[b % BAND_COLOURS.length], width: 1, paths: line() })),
         { distr: 3 },
       ),
     ];
@@ -222,6 +247,7 @@ export class RigTimeline {
       this.charts.push(new uPlot(options[k], arrays as uPlot.AlignedData, host));
     }
     this.dirty = true;
+    this.drawnEnd_s = Number.NaN;
   }
 
   private drawEvents(u: uPlot): void {

@@ -44,18 +44,37 @@ export class RollingSeries {
 
   /**
    * Writes the rows oldest first into `target` (one array per column, reused from draw to
-   * draw, as uPlot takes them), NaN as null: what the charts draw as a gap.
+   * draw, as uPlot takes them), NaN as null: what the charts draw as a gap. With `fromX`,
+   * only the rows from the last one before `fromX` on (x only grows within a series): a
+   * chart showing the last minutes need not be handed, nor scan, the older rows kept.
    */
-  copyInto(target: (number | null)[][], columns: readonly number[]): void {
+  copyInto(target: (number | null)[][], columns: readonly number[], fromX = Number.NEGATIVE_INFINITY): void {
+    const first = Math.max(0, this.firstAtOrAfter(fromX) - 1);
+    const rows = this.count - first;
     for (let k = 0; k < columns.length; k++) {
       const source = this.columns[columns[k]];
       const out = target[k];
-      out.length = this.count;
-      for (let i = 0; i < this.count; i++) {
-        const v = source[(this.start + i) % this.capacity];
+      out.length = rows;
+      let at = (this.start + first) % this.capacity;
+      for (let i = 0; i < rows; i++) {
+        const v = source[at];
         out[i] = Number.isNaN(v) ? null : v;
+        at = at + 1 === this.capacity ? 0 : at + 1;
       }
     }
+  }
+
+  /** The index (0: oldest) of the first row whose x is at least `x`; `length` when none is. */
+  private firstAtOrAfter(x: number): number {
+    const xs = this.columns[0];
+    let lo = 0;
+    let hi = this.count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (xs[(this.start + mid) % this.capacity] < x) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   clear(): void {
