@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:net';
 import { Aedes, type Client } from 'aedes';
 import { createWebSocketStream, type WebSocket } from 'ws';
 import { InputError } from '../inputError.js';
+import { deliverEveryMessage } from './deliverEveryMessage.js';
 import { skipPacketNumberCache } from './packetNumberCache.js';
 
 /** How long closing waits for subscribers' sockets to take the last messages. */
@@ -66,7 +67,10 @@ export async function startEmbeddedBroker(o: EmbeddedBrokerOptions): Promise<Emb
   });
   // Connected clients, to let their last messages out before closing (see close).
   const clients = new Set<Client>();
-  broker.on('client', (client) => clients.add(client));
+  broker.on('client', (client) => {
+    clients.add(client);
+    deliverEveryMessage(client);
+  });
   broker.on('clientDisconnect', (client) => clients.delete(client));
   const host = o.host.includes(':') ? `[${o.host}]` : o.host;
   return {
