@@ -203,7 +203,7 @@ async function main(argv: readonly string[]): Promise<void> {
     const seedsArg = takeOption(args, '--seeds');
     const durationArg = takeOption(args, '--duration');
     const sets = takeOption(args, '--set');
-    if (args.length > 0) throw new Error(`unknown arguments: ${args.join(' ')}`);
+    if (args.length > 0) throw new Error(`unknown arguments: ${args.join(' ')} (with --panel: --design, --adaptive FILE, --patient NAME, --seeds 1,2, --duration S, --set key=value)`);
     const seeds = seedsArg.length > 0 ? seedsArg.join(',').split(',').map(Number) : design ? DESIGN_SEEDS : REPORT_SEEDS;
     if (!seeds.every((s) => Number.isInteger(s) && s >= 0)) throw new Error(`--seeds: expected whole numbers, got ${seedsArg.join(',')}`);
     if (!design && seedsArg.length > 0 && seeds.some((s) => DESIGN_SEEDS.includes(s))) process.stderr.write(`note: seeds ${seeds.filter((s) => DESIGN_SEEDS.includes(s)).join(', ')} were used in design: not evidence\n`);
@@ -219,7 +219,11 @@ async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(results.map((r) => panelTable(r, seeds, duration_s)).join('\n'));
     return;
   }
-  const result = await evidence(examples, args.filter((a) => a !== '--set'));
+  const sets = takeOption(args, '--set');
+  // A bare key=value is a --set too (as the header says); anything else is a mistyped option.
+  const unknown = args.filter((a) => a.startsWith('-') || !a.includes('='));
+  if (unknown.length > 0) throw new Error(`unknown arguments: ${unknown.join(' ')} (options: --panel [--design] [--adaptive FILE] [--patient NAME] [--seeds 1,2] [--duration S], --set key=value)`);
+  const result = await evidence(examples, [...sets, ...args]);
   const lines = [
     `| config | long-burst time (s of ${EVIDENCE_DURATION_S}) | stimulation on | energy (TEED, rel.) |`,
     '| --- | ---: | ---: | ---: |',
@@ -233,5 +237,11 @@ async function main(argv: readonly string[]): Promise<void> {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   // npm runs scripts from the package root.
-  await main(process.argv.slice(2));
+  try {
+    await main(process.argv.slice(2));
+  } catch (error) {
+    // A mistyped option or a bad --set: the message, not a stack trace.
+    process.stderr.write(`evidence: ${(error as Error).message}\n`);
+    process.exitCode = 2;
+  }
 }

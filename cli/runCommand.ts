@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseConfig, readConfigFile } from '../config/load.js';
 import { applyOverrides } from '../config/overrides.js';
+import { calibratedThresholdSets } from './calibratedThresholdSets.js';
 import type { Config } from '../config/schema.js';
 import { InputError } from '../drivers/inputError.js';
 import { checkOutputPaths, type NamedPath, type OutputPath } from '../drivers/outputPaths.js';
@@ -56,6 +57,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const configDir = dirname(resolve(values.config));
   const config: Config = withAbsoluteLedger(parseConfig(raw, sets.length > 0 ? `${values.config} with --set` : values.config), configDir);
   if (seed !== undefined && config.source.kind !== 'sim') throw new InputError('--seed: the source is not the simulator');
+  const overridden = calibratedThresholdSets(config, sets);
+  if (overridden !== null) process.stderr.write(`neuroloop: note: ${overridden}\n`);
   if (values.mqtt !== undefined && values['no-mqtt']) throw new InputError('--mqtt and --no-mqtt: choose one');
   if (values.mqtt !== undefined) parseMqttUrl('--mqtt', values.mqtt);
   const telemetryOn = config.telemetry.enabled && !values['no-mqtt'];

@@ -73,7 +73,9 @@ async function startAndRunSession(o: SessionRunOptions, held: SignalsHeldDuringS
   const logger = await createLogger(config.logging, o.logFormat);
   const warnKinds: ReadonlySet<string> = new Set<GovernorEventKind>([...LIMIT_EVENT_KINDS, 'estop', 'lockout', 'watchdog-fallback', 'dose-exhausted']);
   const logEvent = (e: SessionEvent): void => {
-    if (warnKinds.has(e.kind) || (e.kind === 'command' && !e.ok)) logger.warn({ event: e }, e.kind);
+    // A refused command, a calibration or sweep not taken (the config's values stay): the user should see them.
+    const failed = (e.kind === 'command' || e.kind === 'calibration' || e.kind === 'calibration-sweep') && e.ok === false;
+    if (warnKinds.has(e.kind) || failed) logger.warn({ event: e }, e.kind);
     else logger.info({ event: e }, e.kind);
   };
   let lastBlock_ms = performance.now();

@@ -132,7 +132,10 @@ export const dualThresholdCalibrationSchema = z
         range: calibrationRange.default({ min: -5, max: 5 }),
         sweep: calibrationSweepSchema.optional(),
       })
-      .refine((c) => c.upper_pct > c.lower_pct, { message: 'upper_pct must be > lower_pct', path: ['upper_pct'] }),
+      .superRefine((c, ctx) => {
+        // Either key may be the one the user changed: both values are named.
+        if (!(c.upper_pct > c.lower_pct)) ctx.addIssue({ code: 'custom', path: ['upper_pct'], message: `upper_pct (${c.upper_pct}) must be > lower_pct (${c.lower_pct})` });
+      }),
     z
       .strictObject({
         kind: z.literal('floor'),
@@ -143,7 +146,9 @@ export const dualThresholdCalibrationSchema = z
         sweep: calibrationSweepSchema.optional(),
       })
       .refine(floorOrder, floorOrderIssue)
-      .refine((c) => c.upper_k > c.lower_k, { message: 'upper_k must be > lower_k', path: ['upper_k'] }),
+      .superRefine((c, ctx) => {
+        if (!(c.upper_k > c.lower_k)) ctx.addIssue({ code: 'custom', path: ['upper_k'], message: `upper_k (${c.upper_k}) must be > lower_k (${c.lower_k})` });
+      }),
   ])
   .describe('Places `lowerThreshold` and `upperThreshold` from the baseline (docs/design.md, Calibration).');
 

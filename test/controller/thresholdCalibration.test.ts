@@ -143,7 +143,10 @@ describe('threshold calibration from the baseline', () => {
     const problems = (sets: string[]): readonly string[] => configProblems(applyOverrides(raw, sets));
     expect(problems(['signals.biomarker.baseline_s=0'])).toEqual([expect.stringMatching(/^policy\.calibration: places the thresholds from the biomarker's baseline/)]);
     expect(problems(['policy.startupDelay_ms=5000'])).toEqual([expect.stringMatching(/^policy\.startupDelay_ms: 5000 ms is shorter than the baseline/)]);
-    expect(problems(['policy.calibration.upper_pct=20'])).toEqual([expect.stringMatching(/upper_pct must be > lower_pct/)]);
+    expect(problems(['policy.calibration.upper_pct=20'])).toEqual(['policy.calibration.upper_pct: upper_pct (20) must be > lower_pct (25)']);
+    // The key changed may be the lower one: both values are named.
+    const floor = applyOverrides(readConfigFile(join(REPO, 'config/examples/sim-adbs.yaml')), []);
+    expect(configProblems(applyOverrides(floor, ['policy.calibration.lower_k=5']))).toEqual(['policy.calibration.upper_k: upper_k (1.25) must be > lower_k (5)']);
     expect(problems(['policy.calibration.range={min: 1, max: 0}'])).toEqual([expect.stringMatching(/max must be > min/)]);
     expect(() => createThresholdCalibration(createPolicy(dual).parameters(), { fs_Hz: 250, hop: 25, biomarker: null })).toThrow(/baseline_s/);
   });
