@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { wipeLiveLine } from './terminalLiveLine.js';
 import type { LoggingConfig } from '../config/schema.js';
 
 export type LogFormat = 'auto' | 'json' | 'pretty';
@@ -17,8 +18,10 @@ export async function createLogger(config: LoggingConfig, format: LogFormat = 'a
   const pretty = format === 'pretty' || (format === 'auto' && process.stderr.isTTY === true);
   if (!pretty) return pino(options, pino.destination(2));
   const { default: prettyStream } = await import('pino-pretty');
+  // On a terminal shared with the live line (stdout), each log line first wipes it.
+  const sharedTerminal = process.stderr.isTTY === true && process.stdout.isTTY === true;
   return pino(
-    options,
+    sharedTerminal ? { ...options, hooks: { streamWrite: (line: string) => (wipeLiveLine(), line) } } : options,
     prettyStream({ destination: 2, sync: true, singleLine: true, colorize: process.stderr.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,app' }),
   );
 }

@@ -1,4 +1,5 @@
 import type { SessionStep } from '../controller/session.js';
+import { liveLineDrawn, liveLineGone } from './terminalLiveLine.js';
 
 export interface StatusContext {
   readonly thresholds: readonly number[];
@@ -35,6 +36,7 @@ export class StatusLine {
       if (now - this.lastDraw_ms < 100) return;
       this.lastDraw_ms = now;
       this.out.write(`\r\x1b[2K${format(step, context)}`);
+      liveLineDrawn(() => this.out.write('\r\x1b[2K'));
     } else if (step.t_s - this.lastPrinted_s >= 1) {
       this.lastPrinted_s = step.t_s;
       this.out.write(`${format(step, context)}\n`);
@@ -43,6 +45,7 @@ export class StatusLine {
 
   end(): void {
     if (this.tty && !this.closed) this.out.write('\n');
+    liveLineGone();
   }
 }
 

@@ -205,6 +205,7 @@ export class ClosedLoopSession {
   private started = false;
   /** The stop ramp reached 0 mA (a stop that went to its end, not a cut). */
   private rampedOff = false;
+  private stoppedWhileOn = false;
   private lastT_s = 0;
   private readonly startIndex: number;
   private lastIndex = 0;
@@ -323,6 +324,8 @@ export class ClosedLoopSession {
 
   /** Ramp to off through the governor, then complete. */
   requestStop(): void {
+    // Whether the stop had stimulation to ramp down: the session-end then says so, not "already off".
+    if (!this.stopRequested) this.stoppedWhileOn = this.o.governor.applied.enabled && this.o.governor.applied.amplitude_mA > 0;
     this.stopRequested = true;
     this.o.pulses?.stimulator.halt('the session is stopping');
   }
@@ -521,7 +524,8 @@ export class ClosedLoopSession {
     this.o.pulses?.stimulator.halt(`session ended: ${reason}`);
     // One session-end whatever the output was doing: the governor's if it cut, else ours.
     const cut = tick.events.some((e) => e.kind === 'session-end');
-    this.report(cut ? tick.events : [...tick.events, { t_s, kind: 'session-end', reason: `${reason} (output was already off)` }]);
+    const how = this.rampedOff && this.stoppedWhileOn ? 'stimulation ramped down to off first' : 'output was already off';
+    this.report(cut ? tick.events : [...tick.events, { t_s, kind: 'session-end', reason: `${reason} (${how})` }]);
   }
 
   /** Counts and forwards a pulse event, and keeps it for the step whose window ends after its sample. */

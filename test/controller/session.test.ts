@@ -104,6 +104,8 @@ describe('ClosedLoopSession', () => {
     for (let i = 1; i < after.length; i++) expect(after[i - 1] - after[i]).toBeLessThanOrEqual(0.2 + 1e-12);
     expect(after.length).toBeGreaterThanOrEqual(11);
     expect(steps.length).toBeLessThan(100);
+    // The end says the stop had stimulation to ramp down (not "already off").
+    expect(session.takePendingEvents().filter((e) => e.kind === 'session-end')).toEqual([expect.objectContaining({ reason: 'session stopped (stimulation ramped down to off first)' })]);
   });
 
   it('an e-stop cuts at once and holds', async () => {

@@ -29,9 +29,10 @@ describe('what only the source can tell about the signal path (checked before a 
     expect(() => signalPathOptions(example('sim-adbs.yaml', ['signals.biomarker.baseline_s=0.6']).signals, CHANNELS, 250)).not.toThrow();
     // Every example fits its own source.
     for (const name of ['sim-adbs.yaml', 'sim-adbs-fixed.yaml', 'sim-adbs-threshold.yaml', 'sim-adbs-swept.yaml', 'sim-off.yaml', 'sim-continuous.yaml']) {
-      const config = example(name);
-      if (config.source.kind !== 'sim') throw new Error('unreachable');
-      expect(() => signalPathOptions(config.signals, CHANNELS, config.source.fs_Hz)).not.toThrow();
+      const { source, signals } = example(name);
+      if (source.kind !== 'sim') throw new Error('unreachable');
+      const fs_Hz = source.fs_Hz;
+      expect(() => signalPathOptions(signals, CHANNELS, fs_Hz)).not.toThrow();
     }
   });
 
