@@ -242,6 +242,9 @@ export class CommandPanel {
   private renderTunables(tunable: LoopPayload['commands']['tunable']): void {
     const host = this.doc.getElementById('tunables') as HTMLElement;
     const names = Object.keys(tunable);
+    // Nothing to apply: no button that does nothing.
+    const apply = this.doc.querySelector<HTMLButtonElement>('#tune-form button[type="submit"]');
+    if (apply !== null) apply.hidden = names.length === 0;
     if (names.length === 0) {
       host.replaceChildren(Object.assign(this.doc.createElement('p'), { className: 'muted', textContent: 'none tunable' }));
       return;
