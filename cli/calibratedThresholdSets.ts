@@ -1,3 +1,4 @@
+import { overrideKey } from '../config/overrides.js';
 import type { Config } from '../config/schema.js';
 
 const THRESHOLD_KEYS: readonly string[] = ['policy.threshold', 'policy.lowerThreshold', 'policy.upperThreshold'];
@@ -11,7 +12,7 @@ const THRESHOLD_KEYS: readonly string[] = ['policy.threshold', 'policy.lowerThre
 export function calibratedThresholdSets(config: Config, sets: readonly string[]): string | null {
   const p = config.policy;
   if ((p.kind !== 'threshold' && p.kind !== 'dual-threshold') || p.calibration === undefined) return null;
-  const given = sets.map((s) => s.slice(0, s.indexOf('=')).trim()).filter((key) => THRESHOLD_KEYS.includes(key));
+  const given = sets.map(overrideKey).filter((key): key is string => key !== null && THRESHOLD_KEYS.includes(key));
   if (given.length === 0) return null;
   const baseline_s = config.signals.biomarker?.baseline_s ?? 0;
   return `--set ${given.join(', ')}: policy.calibration places the thresholds at the end of the ${baseline_s} s baseline, so the value given holds only until then (for fixed thresholds, use a config without policy.calibration, such as config/examples/sim-adbs-fixed.yaml)`;

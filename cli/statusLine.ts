@@ -19,6 +19,10 @@ export class StatusLine {
   private lastDraw_ms = Number.NEGATIVE_INFINITY;
   private lastPrinted_s = Number.NEGATIVE_INFINITY;
   private closed = false;
+  /** Wipes the drawn line (handed to the logger through terminalLiveLine.ts). */
+  private readonly wipe = (): void => {
+    this.out.write('\r\x1b[2K');
+  };
 
   constructor(private readonly out: NodeJS.WriteStream = process.stdout) {
     this.tty = out.isTTY === true;
@@ -36,7 +40,7 @@ export class StatusLine {
       if (now - this.lastDraw_ms < 100) return;
       this.lastDraw_ms = now;
       this.out.write(`\r\x1b[2K${format(step, context)}`);
-      liveLineDrawn(() => this.out.write('\r\x1b[2K'));
+      liveLineDrawn(this.wipe);
     } else if (step.t_s - this.lastPrinted_s >= 1) {
       this.lastPrinted_s = step.t_s;
       this.out.write(`${format(step, context)}\n`);

@@ -45,11 +45,18 @@ export function applyOverrides(raw: unknown, sets: readonly string[]): Record<st
   return root;
 }
 
-/** Applies one `--set`, or says why not (the caller adds the argument). */
-function applyOne(root: Record<string, unknown>, set: string): string | null {
+/** The dotted key of one `--set key.path=value`; null when it has none. */
+export function overrideKey(set: string): string | null {
   const eq = set.indexOf('=');
   const path = eq > 0 ? set.slice(0, eq).trim() : '';
-  if (eq <= 0 || !PATH_SYNTAX.test(path)) return 'expected key.path=value (e.g. --set policy.upperThreshold=1.5)';
+  return eq > 0 && PATH_SYNTAX.test(path) ? path : null;
+}
+
+/** Applies one `--set`, or says why not (the caller adds the argument). */
+function applyOne(root: Record<string, unknown>, set: string): string | null {
+  const path = overrideKey(set);
+  if (path === null) return 'expected key.path=value (e.g. --set policy.upperThreshold=1.5)';
+  const eq = set.indexOf('=');
   const keys = path.split('.');
   const forbidden = keys.find(isForbiddenKey);
   if (forbidden !== undefined) return `"${forbidden}" is a ${FORBIDDEN_KEY_MESSAGE}`;
