@@ -3,13 +3,17 @@ import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { coursePlan } from '../config/coursePlan.js';
 import type { Config } from '../config/schema.js';
-import { checkCourseLimits } from '../controller/courseLimits.js';
+import { checkCourseLimits, UNENDED_SESSION_GRACE_MS } from '../controller/courseLimits.js';
 import { beginCourseSession, type CourseSessionEntry, courseLedgerPath, readCourseLedger, type SessionOutcome } from '../drivers/courseLedger.js';
 import { InputError } from '../drivers/inputError.js';
 import { acquireRigLock, courseLockPath, type RigLock, RigLockedError, RigLockError } from '../drivers/rigLock.js';
 
-/** How often a running session writes its dose so far to the ledger: a crash loses at most this much. */
-export const COURSE_PROGRESS_EVERY_MS = 60_000;
+/**
+ * How often a running session writes its dose so far to the ledger: a crash leaves at most
+ * this much unrecorded, which is why the limits count a session without an end record as
+ * running this long past its last record (with its whole planned dose).
+ */
+export const COURSE_PROGRESS_EVERY_MS = UNENDED_SESSION_GRACE_MS;
 
 /** The dose a session has delivered so far, as the ledger counts it. */
 export interface CourseDoseSoFar {
@@ -101,7 +105,7 @@ export class CourseGate {
     }
   }
 
-  /** Every minute, the dose so far (a crash loses at most a minute of it). */
+  /** Every minute, the dose so far (a crash leaves at most a minute unrecorded). */
   startProgress(dose: () => CourseDoseSoFar, onError: (error: Error) => void): void {
     this.timer = setInterval(() => {
       this.entry.progress(dose(), new Date()).catch(onError);

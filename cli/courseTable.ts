@@ -1,4 +1,4 @@
-import { COURSE_DAY_TEXT, type CourseLimits } from '../config/courseLimitsSchema.js';
+import { COURSE_DAY_MS, COURSE_DAY_TEXT, type CourseLimits } from '../config/courseLimitsSchema.js';
 import { checkCourseLimits, epochMs, type CourseDecision, type PlannedDose, utcText } from '../controller/courseLimits.js';
 import type { CourseLedgerSession } from '../drivers/courseLedger.js';
 
@@ -53,7 +53,7 @@ export function courseTable(view: CourseView): string {
     out.push(cells(header));
     for (const r of rows) out.push(typeof r === 'string' ? `  ${r}` : cells(r));
     if (sessions.some((s) => !s.ended)) {
-      out.push(`${NO_END}: no end record: the session crashed or is still running; it counts with its last known dose and time.`);
+      out.push(`${NO_END}: no end record: the session crashed or is still running; the rows show its last known dose; the limits count what it may have delivered: its whole planned dose, running until a minute after its last record.`);
     }
   }
   if (view.limits !== undefined) out.push('', ...limitsLines(view, view.limits));
@@ -114,8 +114,11 @@ function limitsLines(view: CourseView, limits: CourseLimits): string[] {
   const left = d.left;
   const lines = [`Limits (limits.course), now ${utcText(epochMs(view.now))}; a day is ${COURSE_DAY_TEXT}:`];
   lines.push(`  sessions: ${left.sessionsStarted} started in the last 24 hours; ${left.sessionsLeft} of ${limits.sessionsPerDay} left; at least ${limits.minInterval_min} min between sessions`);
-  if (left.pulsesLeft !== null) lines.push(`  pulses: ${left.pulsesUsed} in the last 24 hours; ${left.pulsesLeft} of ${limits.dailyPulses} left`);
-  if (left.chargeLeft_mC !== null) lines.push(`  charge: ${numberText(left.chargeUsed_mC)} mC in the last 24 hours; ${numberText(left.chargeLeft_mC)} of ${limits.dailyCharge_mC} mC left`);
+  // A session without an end counts with its plan (controller/courseLimits.ts), so the used dose may exceed the rows' sum.
+  const now_ms = epochMs(view.now);
+  const counted = view.sessions.some((s) => !s.ended && s.start_ms > now_ms - COURSE_DAY_MS) ? ' (a session with no end counted at its plan)' : '';
+  if (left.pulsesLeft !== null) lines.push(`  pulses: ${left.pulsesUsed} in the last 24 hours${counted}; ${left.pulsesLeft} of ${limits.dailyPulses} left`);
+  if (left.chargeLeft_mC !== null) lines.push(`  charge: ${numberText(left.chargeUsed_mC)} mC in the last 24 hours${counted}; ${numberText(left.chargeLeft_mC)} of ${limits.dailyCharge_mC} mC left`);
   const which = view.planned === undefined ? 'any session' : `a session of at most ${view.planned.pulses ?? 'unbounded'} pulses and ${view.planned.charge_mC === null ? 'unbounded' : numberText(view.planned.charge_mC)} mC`;
   if (d.allowed) lines.push(`  next: ${which} may start now`);
   else if (d.nextAllowedAt === null) lines.push(`  next: no time allows ${which}: ${d.message}`);

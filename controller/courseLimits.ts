@@ -13,9 +13,12 @@ import { COURSE_DAY_MS, COURSE_DAY_TEXT, type CourseLimits } from '../config/cou
  *   without a real-time clock before NTP) count as well: no upper bound on the window. They
  *   also refuse through minInterval_min, whose refusal then says to check the clock.
  * - The interval runs from a session's end to the next start. A session that never ended
- *   (a crash, or one still running if the rig lock was not taken) ends, for this check, at
- *   its last known time, with its last known dose (the caller's choice of what "last known"
- *   is: the ledger gives the last progress record).
+ *   (a crash, or one still running if the rig lock was not taken) counts as the most it can
+ *   have been: running until one progress interval (UNENDED_SESSION_GRACE_MS, the minute
+ *   between a running session's progress records) after its last known time, and having
+ *   delivered its whole planned dose, or its last known dose if that is larger. The last
+ *   record of a session killed outright (kill -9, power loss) is up to a minute old, and
+ *   the minute after it is not known: counting less could let a course pass its limits.
  * - Every limit is monotone in the start time: waiting never turns an allowed start into a
  *   refused one (the interval only grows, sessions only leave the window). So each limit
  *   has an earliest allowed start, and the earliest start that ALL limits allow is the
@@ -41,6 +44,25 @@ export interface PastSession {
   /** Delivered (last known for a session that never ended). */
   readonly pulses: number;
   readonly charge_mC: number;
+  /** What the session was allowed to deliver at most (its start record's plan): a session that never ended counts with this. */
+  readonly planned?: PlannedDose;
+}
+
+/**
+ * How long after its last known time a session that never ended may still have run: the
+ * interval between a running session's progress records in the course ledger.
+ */
+export const UNENDED_SESSION_GRACE_MS = 60_000;
+
+/** A session as the limits count it: one that never ended runs one grace interval past its last record, with its planned dose if larger. */
+export function countedSession(s: PastSession): PastSession {
+  if (s.ended !== false) return s;
+  return {
+    ...s,
+    end_ms: s.end_ms + UNENDED_SESSION_GRACE_MS,
+    pulses: Math.max(s.pulses, s.planned?.pulses ?? 0),
+    charge_mC: Math.max(s.charge_mC, s.planned?.charge_mC ?? 0),
+  };
 }
 
 /**
@@ -105,23 +127,24 @@ export function minIntervalMs(limits: Pick<CourseLimits, 'minInterval_min'>): nu
  * Whether a session that will at most use `planned` may start at `now`, and if not, which
  * limit refuses, why, and the earliest time all limits allow it.
  */
-export function checkCourseLimits(sessions: readonly PastSession[], now: Date | number, limits: CourseLimits, planned: PlannedDose): CourseDecision {
+export function checkCourseLimits(ledgerSessions: readonly PastSession[], now: Date | number, limits: CourseLimits, planned: PlannedDose): CourseDecision {
   const now_ms = epochMs(now);
   checkPlanned(planned);
-  for (const s of sessions) {
+  for (const s of ledgerSessions) {
     if (!Number.isFinite(s.start_ms) || !Number.isFinite(s.end_ms)) throw new RangeError(`course session ${s.id}: start and end must be finite epoch ms`);
   }
+  const sessions = ledgerSessions.map(countedSession);
   const rules: Rule[] = [sessionsPerDayRule(sessions, limits), minIntervalRule(sessions, limits)];
   if (limits.dailyPulses !== undefined) rules.push(dailyRule(sessions, 'pulses', limits.dailyPulses, planned.pulses));
   if (limits.dailyCharge_mC !== undefined) rules.push(dailyRule(sessions, 'charge', limits.dailyCharge_mC, planned.charge_mC));
-  const left = courseAllowance(sessions, now_ms, limits);
+  const left = courseAllowance(ledgerSessions, now_ms, limits);
 
   const refusing = rules.filter((r) => r.allowedFrom_ms === null || now_ms < r.allowedFrom_ms);
   if (refusing.length === 0) return { allowed: true, left };
   // The deciding limit: one that never allows, else the one that allows last; but when the
   // ledger holds sessions later than now, the clock is the first thing to look at, and the
   // interval's refusal is the one that says so.
-  const clockBehind = sessions.some((s) => Math.max(s.start_ms, s.end_ms) > now_ms);
+  const clockBehind = ledgerSessions.some((s) => Math.max(s.start_ms, s.end_ms) > now_ms);
   const ordered = [...refusing].sort(byLatestFirst);
   if (clockBehind) ordered.sort((a, b) => Number(b.limit === 'limits.course.minInterval_min') - Number(a.limit === 'limits.course.minInterval_min'));
   const never = rules.some((r) => r.allowedFrom_ms === null);
@@ -144,7 +167,7 @@ export function checkCourseLimits(sessions: readonly PastSession[], now: Date | 
 /** What the limits leave in the 24 hours before `now` (sessions started after now - 24 h), before any new session. */
 export function courseAllowance(sessions: readonly PastSession[], now: Date | number, limits: CourseLimits): CourseAllowance {
   const now_ms = epochMs(now);
-  const inDay = sessions.filter((s) => s.start_ms > now_ms - COURSE_DAY_MS);
+  const inDay = sessions.map(countedSession).filter((s) => s.start_ms > now_ms - COURSE_DAY_MS);
   const pulsesUsed = inDay.reduce((sum, s) => sum + s.pulses, 0);
   const chargeUsed_mC = inDay.reduce((sum, s) => sum + s.charge_mC, 0);
   return {
@@ -201,11 +224,15 @@ function minIntervalRule(sessions: readonly PastSession[], limits: CourseLimits)
     allowedFrom_ms: from,
     message: (now_ms) => {
       const gap = `at least ${limits.minInterval_min} min must pass between the end of a session and the next start`;
-      if (lastEnd_ms > now_ms) {
-        return `${limit}: the last session ended ${utcText(lastEnd_ms)}, which is after now (${utcText(now_ms)}): is this machine's clock right? ${gap}: ${nextText(from, now_ms)}`;
+      const lastKnown_ms = last.ended === false ? lastEnd_ms - UNENDED_SESSION_GRACE_MS : lastEnd_ms;
+      if (lastKnown_ms > now_ms) {
+        return `${limit}: the last session ended ${utcText(lastKnown_ms)}, which is after now (${utcText(now_ms)}): is this machine's clock right? ${gap}: ${nextText(from, now_ms)}`;
       }
-      const ended = last.ended === false ? `has no end recorded (a crash?); it was last known running ${utcText(lastEnd_ms)}` : `ended ${utcText(lastEnd_ms)}`;
-      return `${limit}: the last session ${ended}, ${spanText(now_ms - lastEnd_ms, 'down')} ago; ${gap}: ${nextText(from, now_ms)}`;
+      const ended =
+        last.ended === false
+          ? `has no end recorded (a crash?); it was last known running ${utcText(lastKnown_ms)} and counts as running until ${utcText(lastEnd_ms)}`
+          : `ended ${utcText(lastEnd_ms)}`;
+      return `${limit}: the last session ${ended}, ${spanText(now_ms - lastKnown_ms, 'down')} ago; ${gap}: ${nextText(from, now_ms)}`;
     },
   };
 }
@@ -238,9 +265,11 @@ function dailyRule(sessions: readonly PastSession[], what: 'pulses' | 'charge', 
     limit,
     allowedFrom_ms: from,
     message: (now_ms) => {
-      const used = sessions.filter((s) => s.start_ms > now_ms - COURSE_DAY_MS).reduce((sum, s) => sum + of(s), 0);
+      const inDay = sessions.filter((s) => s.start_ms > now_ms - COURSE_DAY_MS);
+      const used = inDay.reduce((sum, s) => sum + of(s), 0);
+      const unended = inDay.some((s) => s.ended === false) ? ' (a session without an end record counts with its whole planned dose: what it may have delivered)' : '';
       return (
-        `${limit}: ${amount(used)} in the sessions started in the last 24 hours + ${amount(planned)} planned would pass the ${amount(max)} allowed in ${COURSE_DAY_TEXT}: ` +
+        `${limit}: ${amount(used)} in the sessions started in the last 24 hours${unended} + ${amount(planned)} planned would pass the ${amount(max)} allowed in ${COURSE_DAY_TEXT}: ` +
         `${nextText(from, now_ms)}${pivot === null ? '' : `, when the session that started ${utcText(pivot.start_ms)} is 24 hours old`}`
       );
     },

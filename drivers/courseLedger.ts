@@ -18,7 +18,8 @@ import { OutputWriteError } from './outputWriteError.js';
  * - `start`: id, rig, at (ISO UTC), modality, config {name, sha256}, planned {pulses, charge_mC}
  *   (null: not bounded). Written before the session may stimulate.
  * - `progress`: id, at, cumulative pulses, charge_mC, onTime_s: appended every so often (a
- *   minute) by a running session, so a crash loses at most that much of the dose.
+ *   minute) by a running session, so a crash leaves at most that much unrecorded (the limits
+ *   count a session without an end as having delivered its whole plan: controller/courseLimits.ts).
  * - `end`: id, at, duration_s, pulses, charge_mC, onTime_s, outcome (completed | stopped |
  *   estop | fault | error), markers (their texts).
  * - `torn`: line, bytes: written by the next session that finds the last line torn, so the

@@ -47,7 +47,7 @@ describe('neuroloop course: table', () => {
       '2026-12-07 08:00:00     10:00  tms         1800            0  completed        2',
       '2026-12-07 09:00:00      3:30  tms          640            0  (no end)         0',
       '  2026-12-07 total: 2 sessions, 13:30, 2440 pulses, 0 mC',
-      '(no end): no end record: the session crashed or is still running; it counts with its last known dose and time.',
+      '(no end): no end record: the session crashed or is still running; the rows show its last known dose; the limits count what it may have delivered: its whole planned dose, running until a minute after its last record.',
       '',
     ]);
   });
@@ -58,9 +58,10 @@ describe('neuroloop course: table', () => {
     expect(tail).toEqual([
       'Limits (limits.course), now 2026-12-07 09:30:00 UTC; a day is any 24 hours (a rolling day, not the calendar day):',
       '  sessions: 3 started in the last 24 hours; 7 of 10 left; at least 50 min between sessions',
-      '  pulses: 4240 in the last 24 hours; 13760 of 18000 left',
-      // The crashed session's last known time is 09:03:30: 50 min later is 09:53:30.
-      '  next: a session of at most 1800 pulses and 0 mC may start at 2026-12-07 09:53:30 UTC; now refused: limits.course.minInterval_min: the last session has no end recorded (a crash?); it was last known running 2026-12-07 09:03:30 UTC, 26 min ago; at least 50 min must pass between the end of a session and the next start: the next session may start at 2026-12-07 09:53:30 UTC (in 24 min)',
+      // The crashed session recorded 640 of its planned 1800 pulses: the limits count 1800.
+      '  pulses: 5400 in the last 24 hours (a session with no end counted at its plan); 12600 of 18000 left',
+      // The crashed session's last known time is 09:03:30; it may have run to 09:04:30: 50 min later is 09:54:30.
+      '  next: a session of at most 1800 pulses and 0 mC may start at 2026-12-07 09:54:30 UTC; now refused: limits.course.minInterval_min: the last session has no end recorded (a crash?); it was last known running 2026-12-07 09:03:30 UTC and counts as running until 2026-12-07 09:04:30 UTC, 26 min ago; at least 50 min must pass between the end of a session and the next start: the next session may start at 2026-12-07 09:54:30 UTC (in 25 min)',
       'warning: x.ndjson:9: the last line is torn',
       '',
     ]);
@@ -86,7 +87,7 @@ describe('neuroloop course --json', () => {
     expect(objects[2]).toMatchObject({ id: 'c', ended: false, end: null, lastKnown: '2026-12-07T09:03:30.000Z', outcome: null, pulses: 640 });
     expect(objects[1]).toMatchObject({ id: 'b', markers: ['start', 'headache 2/10'] });
     expect(objects[4]).toEqual({ kind: 'day', date: '2026-12-07', sessions: 2, duration_s: 810, pulses: 2440, charge_mC: 0, onTime_s: 810 });
-    expect(objects[5]).toMatchObject({ kind: 'limits', allowed: false, limit: 'limits.course.minInterval_min', nextAllowedAt: '2026-12-07T09:53:30.000Z', day: 'rolling 24 hours' });
+    expect(objects[5]).toMatchObject({ kind: 'limits', allowed: false, limit: 'limits.course.minInterval_min', nextAllowedAt: '2026-12-07T09:54:30.000Z', day: 'rolling 24 hours' });
     expect(objects[6]).toEqual({ kind: 'warning', message: 'torn' });
   });
 });

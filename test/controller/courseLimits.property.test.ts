@@ -29,8 +29,18 @@ const sessionArb: fc.Arbitrary<PastSession> = fc
     ended: fc.boolean(),
     pulses: fc.integer({ min: 0, max: 2000 }),
     charge_mC: eighths(10),
+    // The start record's plan: what the session may deliver at most (absent in older callers).
+    planned: fc.option(fc.record({ pulses: fc.option(fc.integer({ min: 0, max: 2000 }), { nil: null }), charge_mC: fc.option(eighths(10), { nil: null }) }), { nil: undefined }),
   })
-  .map((s) => ({ id: '', start_ms: BASE + s.start, end_ms: BASE + s.start + (s.stepBack > 0 ? -s.stepBack : s.length), ended: s.ended, pulses: s.pulses, charge_mC: s.charge_mC }));
+  .map((s) => ({
+    id: '',
+    start_ms: BASE + s.start,
+    end_ms: BASE + s.start + (s.stepBack > 0 ? -s.stepBack : s.length),
+    ended: s.ended,
+    pulses: s.pulses,
+    charge_mC: s.charge_mC,
+    ...(s.planned === undefined ? {} : { planned: s.planned }),
+  }));
 
 const ledgerArb = fc.array(sessionArb, { maxLength: 25 }).map((ss) => ss.map((s, i) => ({ ...s, id: `s${i}` })));
 
@@ -58,8 +68,15 @@ const nowArb = fc.integer({ min: -DAY, max: 5 * DAY }).map((t) => BASE + t);
 type Name = 'limits.course.sessionsPerDay' | 'limits.course.minInterval_min' | 'limits.course.dailyPulses' | 'limits.course.dailyCharge_mC';
 
 /** The limits the planned session would break if it started at `s`: from the definitions, by brute force. */
-function broken(ledger: readonly PastSession[], s: number, limits: CourseLimits, planned: PlannedDose): Set<Name> {
+function broken(recorded: readonly PastSession[], s: number, limits: CourseLimits, planned: PlannedDose): Set<Name> {
   const out = new Set<Name>();
+  // A session without an end record may have run up to a minute (its progress interval)
+  // past its last record and delivered up to its plan: the oracle counts that worst case.
+  const ledger = recorded.map((p) =>
+    p.ended === false
+      ? { ...p, end_ms: p.end_ms + MIN, pulses: Math.max(p.pulses, p.planned?.pulses ?? 0), charge_mC: Math.max(p.charge_mC, p.planned?.charge_mC ?? 0) }
+      : p,
+  );
   for (const p of ledger) {
     if (s - Math.max(p.start_ms, p.end_ms) < limits.minInterval_min * MIN) out.add('limits.course.minInterval_min');
   }
@@ -124,11 +141,20 @@ describe('checkCourseLimits: properties (random ledgers, limits and plans)', () 
     );
   });
 
-  it('a course built only through the check keeps every limit in every 24 hours, whatever each session then delivers up to its plan', () => {
-    const attemptArb = fc.record({ wait: fc.integer({ min: 0, max: 6 * 60 * MIN }), length: fc.integer({ min: 0, max: 60 * MIN }), planned: plannedArb, use: fc.integer({ min: 0, max: 8 }) });
+  it('a course built only through the check keeps every limit in every 24 hours, whatever each session then delivers up to its plan, crashes included', () => {
+    const attemptArb = fc.record({
+      wait: fc.integer({ min: 0, max: 6 * 60 * MIN }),
+      length: fc.integer({ min: 0, max: 60 * MIN }),
+      planned: plannedArb,
+      use: fc.integer({ min: 0, max: 8 }),
+      // Killed outright: the ledger's last progress record is up to a minute (the progress
+      // interval) older than the true end, and holds a part of what was delivered.
+      crash: fc.option(fc.record({ lag: fc.integer({ min: 0, max: MIN }), recordedEighths: fc.integer({ min: 0, max: 8 }) }), { nil: undefined }),
+    });
     fc.assert(
       fc.property(limitsArb, fc.array(attemptArb, { maxLength: 60 }), (limits, attempts) => {
         const ledger: PastSession[] = [];
+        const truth: PastSession[] = [];
         let now = BASE;
         for (const a of attempts) {
           now += a.wait;
@@ -137,10 +163,17 @@ describe('checkCourseLimits: properties (random ledgers, limits and plans)', () 
           // Delivered: a fraction (0 to all) of the plan, whole pulses, eighths of a mC.
           const pulses = a.planned.pulses === null ? 1000 : Math.floor((a.planned.pulses * a.use) / 8);
           const charge_mC = a.planned.charge_mC === null ? 2 : Math.floor((a.planned.charge_mC * a.use) / 8 * 8) / 8;
-          ledger.push({ id: `s${ledger.length}`, start_ms: now, end_ms: now + a.length, pulses, charge_mC });
+          const id = `s${ledger.length}`;
+          truth.push({ id, start_ms: now, end_ms: now + a.length, pulses, charge_mC });
+          if (a.crash === undefined) ledger.push({ id, start_ms: now, end_ms: now + a.length, pulses, charge_mC, planned: a.planned });
+          else {
+            const lastRecord_ms = Math.max(now, now + a.length - a.crash.lag);
+            const part = (x: number): number => Math.floor((x * a.crash!.recordedEighths) / 8);
+            ledger.push({ id, start_ms: now, end_ms: lastRecord_ms, ended: false, pulses: part(pulses), charge_mC: Math.floor(part(charge_mC * 8)) / 8, planned: a.planned });
+          }
           now += a.length;
         }
-        const byStart = [...ledger].sort((x, y) => x.start_ms - y.start_ms);
+        const byStart = [...truth].sort((x, y) => x.start_ms - y.start_ms);
         for (let i = 1; i < byStart.length; i++) expect(byStart[i].start_ms - byStart[i - 1].end_ms).toBeGreaterThanOrEqual(limits.minInterval_min * MIN);
         for (const w of byStart) {
           const inside = byStart.filter((x) => x.start_ms > w.start_ms - DAY && x.start_ms <= w.start_ms);

@@ -114,21 +114,45 @@ describe('checkCourseLimits: each limit', () => {
     expect(d.message).toContain('(also refused now by limits.course.sessionsPerDay until 2026-12-08 00:00:00 UTC)');
   });
 
-  it('a session that never ended counts, ending at its last known time with its last known dose', () => {
+  it('a session that never ended counts as the most it may have been: its planned dose, running one progress interval past its last record', () => {
     const limits: CourseLimits = { sessionsPerDay: 2, minInterval_min: 30, dailyPulses: 1000 };
-    // Started 09:00, last progress 09:07 with 420 pulses, then nothing (a crash).
-    const crashed = session('a', '2026-12-07T09:00:00Z', 7, { pulses: 420 }, false);
-    const d = checkCourseLimits([crashed], at('2026-12-07T09:20:00Z'), limits, { pulses: 600, charge_mC: 0 });
+    // Started 09:00 planning 600 pulses, last progress 09:07 with 420, then nothing (kill -9
+    // or power loss): up to a minute more may have run, and more pulses may have gone out.
+    const crashed: PastSession = { ...session('a', '2026-12-07T09:00:00Z', 7, { pulses: 420 }, false), planned: { pulses: 600, charge_mC: 0 } };
+    const d = checkCourseLimits([crashed], at('2026-12-07T09:20:00Z'), limits, { pulses: 500, charge_mC: 0 });
     expect(d).toMatchObject({ allowed: false, limit: 'limits.course.dailyPulses', nextAllowedAt: new Date('2026-12-08T09:00:00Z') });
     if (d.allowed) return;
     expect(d.refusals.map((r) => r.limit)).toEqual(['limits.course.dailyPulses', 'limits.course.minInterval_min']);
-    expect(d.refusals[1].message).toContain('the last session has no end recorded (a crash?); it was last known running 2026-12-07 09:07:00 UTC, 13 min ago');
-    expect(d.message).toContain('420 pulses in the sessions started in the last 24 hours + 600 pulses planned would pass the 1000 pulses allowed');
-    // 580 planned fits beside the 420: only the interval (09:07 + 30 min) remains.
-    const smaller = checkCourseLimits([crashed], at('2026-12-07T09:20:00Z'), limits, { pulses: 580, charge_mC: 0 });
-    expect(smaller).toMatchObject({ allowed: false, limit: 'limits.course.minInterval_min', nextAllowedAt: new Date('2026-12-07T09:37:00Z') });
+    expect(d.refusals[1].message).toContain('the last session has no end recorded (a crash?); it was last known running 2026-12-07 09:07:00 UTC and counts as running until 2026-12-07 09:08:00 UTC, 13 min ago');
+    expect(d.message).toContain('600 pulses in the sessions started in the last 24 hours (a session without an end record counts with its whole planned dose');
+    expect(d.message).toContain('+ 500 pulses planned would pass the 1000 pulses allowed');
+    // 400 planned fits beside the 600: only the interval remains, from 09:08 (09:07 + the grace minute) + 30 min.
+    const smaller = checkCourseLimits([crashed], at('2026-12-07T09:20:00Z'), limits, { pulses: 400, charge_mC: 0 });
+    expect(smaller).toMatchObject({ allowed: false, limit: 'limits.course.minInterval_min', nextAllowedAt: new Date('2026-12-07T09:38:00Z') });
+    expect(checkCourseLimits([crashed], at('2026-12-07T09:37:59.999Z'), limits, { pulses: 400, charge_mC: 0 }).allowed).toBe(false);
+    expect(checkCourseLimits([crashed], at('2026-12-07T09:38:00Z'), limits, { pulses: 400, charge_mC: 0 }).allowed).toBe(true);
     // The crash counts as a session: with sessionsPerDay 1 the next day is the earliest.
     expect(checkCourseLimits([crashed], at('2026-12-07T12:00:00Z'), { sessionsPerDay: 1, minInterval_min: 0 }, SAINT_PLAN)).toMatchObject({ allowed: false, limit: 'limits.course.sessionsPerDay' });
+    // A last known dose above the plan (cannot happen through the governor, but a ledger may say so) counts as it is.
+    const over: PastSession = { ...crashed, pulses: 700 };
+    expect(checkCourseLimits([over], at('2026-12-07T12:00:00Z'), limits, { pulses: 301, charge_mC: 0 })).toMatchObject({ allowed: false, limit: 'limits.course.dailyPulses' });
+    expect(checkCourseLimits([over], at('2026-12-07T12:00:00Z'), limits, { pulses: 300, charge_mC: 0 }).allowed).toBe(true);
+    // Charge alike; an ended session counts what it delivered, whatever it planned.
+    const chargeLimits: CourseLimits = { sessionsPerDay: 5, minInterval_min: 0, dailyCharge_mC: 5 };
+    const crashedCurrent: PastSession = { ...session('c', '2026-12-07T09:00:00Z', 2, { charge_mC: 0.5 }, false), planned: { pulses: 0, charge_mC: 2.4 } };
+    expect(courseAllowance([crashedCurrent], at('2026-12-07T12:00:00Z'), chargeLimits).chargeUsed_mC).toBe(2.4);
+    expect(courseAllowance([{ ...crashedCurrent, ended: true }], at('2026-12-07T12:00:00Z'), chargeLimits).chargeUsed_mC).toBe(0.5);
+    expect(checkCourseLimits([crashedCurrent], at('2026-12-07T12:00:00Z'), chargeLimits, { pulses: 0, charge_mC: 2.6 }).allowed).toBe(true);
+    expect(checkCourseLimits([crashedCurrent], at('2026-12-07T12:00:00Z'), chargeLimits, { pulses: 0, charge_mC: 2.7 }).allowed).toBe(false);
+  });
+
+  it('a session that crashed within the last minute is not taken for a clock set back', () => {
+    const crashed: PastSession = { ...session('a', '2026-12-07T09:00:00Z', 7, {}, false), planned: { pulses: 0, charge_mC: 0 } };
+    const d = checkCourseLimits([crashed], at('2026-12-07T09:07:30Z'), { sessionsPerDay: 5, minInterval_min: 10 }, SAINT_PLAN);
+    expect(d.allowed).toBe(false);
+    if (d.allowed) return;
+    expect(d.message).not.toContain('clock');
+    expect(d.nextAllowedAt?.toISOString()).toBe('2026-12-07T09:18:00.000Z');
   });
 
   it('dailyPulses waits until enough of the oldest sessions are 24 hours old', () => {

@@ -103,7 +103,7 @@ describe('course ledger: write and read back', () => {
 });
 
 describe('course ledger: crashes', () => {
-  it('a session with a start and progress but no end (a crash) is a session with its last known dose and time, and the limits count it', async () => {
+  it('a session with a start and progress but no end (a crash) is a session with its last known dose and time; the limits count it with its plan, a minute past its last record', async () => {
     const path = freshLedger();
     const s = await beginCourseSession(path, start('2026-12-07T08:00:00Z', { id: 'crashed' }));
     await s.progress({ pulses: 240, charge_mC: 0, onTime_s: 60 }, new Date('2026-12-07T08:01:00Z'));
@@ -112,7 +112,14 @@ describe('course ledger: crashes', () => {
     expect(ledger.sessions).toHaveLength(1);
     expect(ledger.sessions[0]).toMatchObject({ id: 'crashed', ended: false, end: null, outcome: null, pulses: 240, onTime_s: 60, duration_s: 60, end_ms: Date.parse('2026-12-07T08:01:00Z') });
     const d = checkCourseLimits(ledger.sessions, Date.parse('2026-12-07T08:30:00Z'), { sessionsPerDay: 10, minInterval_min: 50 }, { pulses: 600, charge_mC: 0 });
-    expect(d).toMatchObject({ allowed: false, limit: 'limits.course.minInterval_min', nextAllowedAt: new Date('2026-12-07T08:51:00Z') });
+    // Last record 08:01; it may have run until 08:02; + 50 min.
+    expect(d).toMatchObject({ allowed: false, limit: 'limits.course.minInterval_min', nextAllowedAt: new Date('2026-12-07T08:52:00Z') });
+    // Its start record planned start()'s pulses: the daily limit counts those, not the 240 recorded.
+    const planned = ledger.sessions[0].planned.pulses ?? 0;
+    expect(planned).toBeGreaterThan(240);
+    const daily = { sessionsPerDay: 10, minInterval_min: 0, dailyPulses: planned + 100 };
+    expect(checkCourseLimits(ledger.sessions, Date.parse('2026-12-07T12:00:00Z'), daily, { pulses: 100, charge_mC: 0 }).allowed).toBe(true);
+    expect(checkCourseLimits(ledger.sessions, Date.parse('2026-12-07T12:00:00Z'), daily, { pulses: 101, charge_mC: 0 })).toMatchObject({ allowed: false, limit: 'limits.course.dailyPulses' });
     expect(checkCourseLimits(ledger.sessions, Date.parse('2026-12-07T12:00:00Z'), { sessionsPerDay: 1, minInterval_min: 0 }, { pulses: 600, charge_mC: 0 })).toMatchObject({ allowed: false, limit: 'limits.course.sessionsPerDay' });
   });
 
