@@ -66,28 +66,38 @@ function runOnce(job: FftWindowJob, blocks: readonly SampleBlock[]): number {
   return frames;
 }
 
-export function runFftWindowJob(job: FftWindowJob): FftWindowResult {
-  const blocks = makeBlocks(job);
-  const samples = Math.round(job.seconds * job.fs_Hz);
-  runOnce(job, blocks.slice(0, Math.ceil(blocks.length / 5)));
-  let best = Number.POSITIVE_INFINITY;
-  let frames = 0;
+/**
+ * Times the jobs in turns (each job once per turn, RUNS turns, the fastest run of each
+ * counts), so the lengths compared side by side meet the same moments of a shared machine:
+ * timed one job after the other, a busy spell during one job alone moved the 125/128
+ * ratio between 1.2 and 1.5 from run to run.
+ */
+export function runFftWindowJobs(jobs: readonly FftWindowJob[], onResult: (result: FftWindowResult) => void): void {
+  const prepared = jobs.map((job) => {
+    const blocks = makeBlocks(job);
+    runOnce(job, blocks.slice(0, Math.ceil(blocks.length / 5)));
+    return { job, blocks, best: Number.POSITIVE_INFINITY, frames: 0 };
+  });
   for (let r = 0; r < RUNS; r++) {
-    const start = process.hrtime.bigint();
-    frames = runOnce(job, blocks);
-    best = Math.min(best, Number(process.hrtime.bigint() - start));
+    for (const p of prepared) {
+      const start = process.hrtime.bigint();
+      p.frames = runOnce(p.job, p.blocks);
+      p.best = Math.min(p.best, Number(process.hrtime.bigint() - start));
+    }
   }
-  const nsPerSample = best / samples;
-  return {
-    job: job.job,
-    ns_per_sample: Math.round(nsPerSample),
-    core_fraction: Number(((nsPerSample * job.fs_Hz) / 1e9).toFixed(5)),
-    window: job.window,
-    hop: job.hop,
-    fs_Hz: job.fs_Hz,
-    channels: job.channels,
-    frames,
-  };
+  for (const { job, best, frames } of prepared) {
+    const nsPerSample = best / Math.round(job.seconds * job.fs_Hz);
+    onResult({
+      job: job.job,
+      ns_per_sample: Math.round(nsPerSample),
+      core_fraction: Number(((nsPerSample * job.fs_Hz) / 1e9).toFixed(5)),
+      window: job.window,
+      hop: job.hop,
+      fs_Hz: job.fs_Hz,
+      channels: job.channels,
+      frames,
+    });
+  }
 }
 
 // ---------------------------------------------------------------------------------------

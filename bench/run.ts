@@ -12,7 +12,7 @@
  */
 import { type DashboardFrameRateResult, runDashboardFrameRateJobs } from './dashboardFrameRateJob.js';
 import { BAND_POWER_JOBS, runBandPowerJob, type BandPowerResult } from './bandPowerJobs.js';
-import { FFT_LIBRARY_SIZES, FFT_WINDOW_JOBS, type FftLibraryResult, type FftWindowResult, runFftLibraryJob, runFftWindowJob } from './fftWindowJobs.js';
+import { FFT_LIBRARY_SIZES, FFT_WINDOW_JOBS, type FftLibraryResult, type FftWindowResult, runFftLibraryJob, runFftWindowJobs } from './fftWindowJobs.js';
 import { LATENCY_JOBS, runLatencyJob, type LatencyResult } from './latencyJobs.js';
 import { runStartupJob, type StartupResult } from './startupJob.js';
 import { type EmulatedHardwareResult, runEmulatedHardwareJob } from './emulatedHardwareJob.js';
@@ -41,12 +41,12 @@ for (const job of BAND_POWER_JOBS.filter((j) => j.job.includes(only))) {
 }
 // Window lengths side by side (issue 11): band power per sample for 125/128, 250/256, 1000/1024.
 const fftWindows: FftWindowResult[] = [];
-for (const job of FFT_WINDOW_JOBS.filter((j) => j.job.includes(only))) {
-  if (!json) process.stderr.write(`running ${job.job} (${job.seconds} s of signal, ${job.channels} ch @ ${job.fs_Hz} Hz, hop ${job.hop})...\n`);
-  const result = runFftWindowJob(job);
+const windowJobs = FFT_WINDOW_JOBS.filter((j) => j.job.includes(only));
+if (windowJobs.length > 0 && !json) process.stderr.write(`running ${windowJobs.map((j) => j.job).join(', ')} in turns (8 ch, hop window/10)...\n`);
+runFftWindowJobs(windowJobs, (result) => {
   fftWindows.push(result);
   if (json) process.stdout.write(`${JSON.stringify({ job: result.job, ns_per_sample: result.ns_per_sample, core_fraction: result.core_fraction, window: result.window, hop: result.hop, fs_Hz: result.fs_Hz, channels: result.channels })}\n`);
-}
+});
 // The FFT alone against the npm libraries that are installed, in the same run (with --only fft-window too).
 const fftLibraries: FftLibraryResult[] = [];
 if ('fft-window'.includes(only) || 'fft-lib'.includes(only)) {
