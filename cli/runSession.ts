@@ -100,7 +100,7 @@ async function startAndRunSession(o: SessionRunOptions, held: SignalsHeldDuringS
       // The markers (medication, MedOn/MedOff, notes) go into the ledger with the session.
       await course?.end(courseDose(), outcome, duration_s, built?.session.summary().markers.list.map((m) => describeMarker(m)) ?? []);
     } catch (error) {
-      process.stderr.write(`neuroloop: course ledger ${course?.ledgerPath}: the session's end could not be written (${(error as Error).message}); the ledger counts it at its last progress\n`);
+      process.stderr.write(`neuroloop: course ledger ${course?.ledgerPath}: the session's end could not be written (${(error as Error).message}); the course limits count it as a session without an end: its whole planned dose, until a minute after its last record\n`);
     }
   };
   // Null until built: a command arriving before the session is refused, not a crash.
