@@ -106,8 +106,10 @@ export class CommandProcessor {
     const refuse = (error: string): CommandDecision => ({ id: rawId, command, ok: false, error: clip(error) });
 
     if (delivery.retained) return refuse(`cmd/${command} was a retained message (replayed by the broker, not sent now): not executed`);
-    if (!this.rules.enabled) return refuse('commands are disabled (telemetry.commands.enabled is false)');
+    // An e-stop is never refused while the process runs (DESIGN, Commands): not even with
+    // commands disabled, where the rig listens to cmd/estop alone. Stopping is the safe way.
     if (command === 'estop') return this.estop(body, rawId, oversized ? `payload is ${size} bytes, more than ${MAX_COMMAND_BYTES}` : undefined);
+    if (!this.rules.enabled) return refuse('commands are disabled (telemetry.commands.enabled is false)');
     if (!(COMMAND_NAMES as readonly string[]).includes(command)) return refuse(`unknown command "${command}" (expected one of: ${COMMAND_NAMES.join(', ')})`);
     if (oversized) return refuse(`payload is ${size} bytes, more than ${MAX_COMMAND_BYTES}`);
     if (body === undefined) return refuse('payload is not JSON');

@@ -222,7 +222,8 @@ export class MqttTelemetry {
     // What was in flight on the dead connection is gone or resent by MQTT.js; count afresh.
     this.inflight = 0;
     this.inflightBytes = 0;
-    if (this.o.config.commands.enabled) this.link.subscribe(this.t.commands);
+    // With commands disabled the rig still takes an e-stop: it listens to cmd/estop alone.
+    this.link.subscribe(this.o.config.commands.enabled ? this.t.commands : this.t.command('estop'));
     this.publishNow({ kind: 'status', topic: this.t.status, payload: JSON.stringify(this.statusPayload()), qos: 1, retain: true });
     this.pump();
     if (this.lastStimPayload !== null) this.publishNow({ kind: 'stim', topic: this.t.stim, payload: this.lastStimPayload, qos: 1, retain: true });

@@ -46,6 +46,26 @@ describe('zero set-up: the embedded broker started by neuroloop run', () => {
     await watcher.close();
   });
 
+  it('with commands disabled (the default) it still takes an e-stop, and nothing else: an e-stop is never refused while the process runs', async () => {
+    const port = await freePort();
+    const url = `mqtt://127.0.0.1:${port}`;
+    const cli = startCli(args(['--duration', '8', '--set', `telemetry.embedded.port=${port}`, '--set', 'telemetry.commands.enabled=false']));
+    await waitForPort(port);
+    const watcher = await Recorder.connect(url, 'neuroloop/#');
+    await watcher.waitFor<{ state: string }>('/status', (s) => s.state === 'online');
+    // Not listened to: no ack, no effect.
+    await watcher.client.publishAsync('neuroloop/sim-patient/cmd/reset', JSON.stringify({ id: 'r1' }), { qos: 1 });
+    await watcher.client.publishAsync('neuroloop/sim-patient/cmd/estop', JSON.stringify({ id: 'e1', reason: 'read-only rig' }), { qos: 1 });
+    expect(ackPayload.parse(await watcher.waitFor<{ id: string | null }>('/cmd/ack', (a) => a.id === 'e1', 5000))).toMatchObject({ ok: true });
+    await watcher.waitFor<{ state: string }>('/status', (s) => s.state === 'estop');
+    expect(await cli.exited).toBe(0);
+    const last = await watcher.waitFor<{ state: string; final?: string }>('/status', (st) => st.state === 'offline', 5000);
+    expect(last).toMatchObject({ state: 'offline', final: 'estop' });
+    // The reset was sent before the e-stop on the same connection: had it been taken, its ack would have come first.
+    expect(watcher.json<{ id: string | null }>('/cmd/ack').map((a) => a.id)).toEqual(['e1']);
+    await watcher.close();
+  });
+
   it('a taken port is a clear error naming it and how to choose another (exit 2)', async () => {
     const port = await freePort();
     const blocker = createServer();

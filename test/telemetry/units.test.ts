@@ -32,7 +32,11 @@ describe('CommandProcessor', () => {
     expect(refuse('reset', 'not json')).toMatchObject({ ok: false, id: null, error: 'payload is not JSON' });
     expect(refuse('reset', '{"reason":"no id"}')).toMatchObject({ ok: false, id: null, error: expect.stringMatching(/^id: /) });
     expect(refuse('limits', '{"id":"f"}')).toMatchObject({ ok: false, id: 'f', error: expect.stringMatching(/unknown command "limits"/) });
-    expect(new CommandProcessor({ ...rules, enabled: false }).decide('estop', '{"id":"g"}', 0, policy)).toMatchObject({ ok: false, error: expect.stringMatching(/disabled/) });
+    // Commands disabled: everything is refused but an e-stop, which is never refused (a retained one is not executed).
+    const disabled = new CommandProcessor({ ...rules, enabled: false });
+    expect(disabled.decide('reset', '{"id":"g0"}', 0, policy)).toMatchObject({ ok: false, error: expect.stringMatching(/disabled/) });
+    expect(disabled.decide('estop', '{"id":"g"}', 0, policy)).toMatchObject({ ok: true, id: 'g', action: { type: 'estop' } });
+    expect(disabled.decide('estop', '{"id":"g1"}', 0, policy, { retained: true })).toMatchObject({ ok: false, error: expect.stringMatching(/retained/) });
   });
 
   it('rate limit: a burst, then maxRate_per_s; junk (bad JSON, bad schema, unknown, oversized) spends no token', () => {
