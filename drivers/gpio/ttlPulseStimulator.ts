@@ -45,10 +45,16 @@ export interface TtlPulseStimulatorOptions {
  * The pulse port on a GPIO TTL line (a TMS machine's trigger input, a TTL-gated
  * stimulator). Pulses are decided by sample index when their block arrives (the session
  * stays free of clocks); this driver maps them onto the host clock: a pulse leaves
- * `delay_ms` after its sample, and never sooner than `minInterval_ms` after the last edge,
- * so a 50 Hz burst whose pulses came in one block leaves as a 50 Hz burst, not as edges
- * the line cannot make. `halt` (e-stop, fault, end) cancels what waits and ends a pulse in
- * progress. The electrical and timing notes are TtlTrigger's.
+ * `delay_ms` after its sample, and never sooner than `minInterval_ms` after the last edge
+ * the line really made, so a 50 Hz burst whose pulses came in one block leaves as a 50 Hz
+ * burst, not as edges the line cannot make. `halt` (e-stop, fault, end) cancels what waits
+ * and ends a pulse in progress. The electrical and timing notes are TtlTrigger's.
+ *
+ * Pulses wait in one queue, in the order they were fired, behind one timer. The spacing is
+ * checked when an edge is about to be made, against the clock and the last real edge, not
+ * when the pulse is scheduled: a timer may run late (an event loop blocked by a GC or a slow
+ * block) and the next one on time, and spacing by scheduled times alone let two edges out
+ * 4 ms apart under a 20 ms limit.
  */
 export class TtlPulseStimulator implements PulseStimulatorPort {
   private started = 0;
@@ -57,11 +63,13 @@ export class TtlPulseStimulator implements PulseStimulatorPort {
   private late = 0;
   private cancelled = 0;
   private lastIndex = -1;
-  /** When the latest scheduled pulse leaves (host ms): the next one leaves no sooner than minInterval after it. */
-  private lastScheduled_ms = Number.NEGATIVE_INFINITY;
+  /** When the line last made a rising edge (host ms): the next edge is no sooner than minInterval after it. */
+  private lastEdge_ms = Number.NEGATIVE_INFINITY;
   private maxLatency_ms = 0;
-  private readonly waiting = new Map<number, { readonly cancel: () => void; readonly index: number }>();
-  private nextTicket = 0;
+  /** Fired pulses waiting for their edge, oldest first: when each should leave and its sample's estimated time. */
+  private readonly queue: { readonly index: number; readonly at_ms: number; readonly sampleTime_ms: number }[] = [];
+  /** The timer that wakes the queue's head; null when nothing waits for a timer. */
+  private cancelTimer: (() => void) | null = null;
   private halted = false;
 
   constructor(private readonly o: TtlPulseStimulatorOptions) {}
@@ -76,33 +84,42 @@ export class TtlPulseStimulator implements PulseStimulatorPort {
     // Samples after the pulse's own in the block that brought it: how long ago its sample was taken.
     const age_ms = Math.max(0, ((pulse.blockEnd - 1 - pulse.index) * 1000) / this.o.fs_Hz);
     const sampleTime_ms = now - age_ms;
-    let at = sampleTime_ms + this.o.delay_ms;
-    if (at < now) {
+    let at_ms = sampleTime_ms + this.o.delay_ms;
+    if (at_ms < now) {
       this.late++;
-      at = now;
+      at_ms = now;
     }
-    if (at < this.lastScheduled_ms + this.o.minInterval_ms) {
-      // The limit holds on the line, not only on the sample grid: block arrival jitter and a slow loop cannot squeeze two edges together.
-      at = this.lastScheduled_ms + this.o.minInterval_ms;
-      this.spaced++;
-    }
-    this.lastScheduled_ms = at;
-    const ticket = this.nextTicket++;
-    const start = (): void => {
-      this.waiting.delete(ticket);
-      const t = this.o.clock.now_ms();
-      if (!this.o.trigger.fire()) {
-        this.overlapped++;
-        this.o.onEvent?.(`pulse at sample ${pulse.index} not sent: the trigger line was still high from the last pulse (GPIO writes slower than the pulse spacing)`);
+    this.queue.push({ index: pulse.index, at_ms, sampleTime_ms });
+    if (this.cancelTimer === null) this.pump();
+  }
+
+  /** Makes the edges that are due, in order, each at least minInterval after the last real edge; then sleeps until the next is. */
+  private pump(): void {
+    this.cancelTimer = null;
+    while (this.queue.length > 0 && !this.halted) {
+      const head = this.queue[0];
+      const spacedFrom_ms = this.lastEdge_ms + this.o.minInterval_ms;
+      const due_ms = Math.max(head.at_ms, spacedFrom_ms);
+      const now = this.o.clock.now_ms();
+      if (now < due_ms) {
+        // (A timer may also wake a fraction of a millisecond early: the check above sends it back to sleep.)
+        this.cancelTimer = this.o.clock.setTimer(due_ms - now, () => this.pump());
         return;
       }
+      this.queue.shift();
+      // The limit holds on the line, not only on the sample grid: block arrival jitter and a slow loop cannot squeeze two edges together.
+      if (spacedFrom_ms > head.at_ms) this.spaced++;
+      if (!this.o.trigger.fire()) {
+        this.overlapped++;
+        this.o.onEvent?.(`pulse at sample ${head.index} not sent: the trigger line was still high from the last pulse (GPIO writes slower than the pulse spacing)`);
+        continue;
+      }
+      this.lastEdge_ms = now;
       this.started++;
-      this.lastIndex = pulse.index;
-      this.maxLatency_ms = Math.max(this.maxLatency_ms, t - sampleTime_ms);
-      this.o.onEdge?.(pulse.index);
-    };
-    if (at <= now) start();
-    else this.waiting.set(ticket, { cancel: this.o.clock.setTimer(at - now, start), index: pulse.index });
+      this.lastIndex = head.index;
+      this.maxLatency_ms = Math.max(this.maxLatency_ms, now - head.sampleTime_ms);
+      this.o.onEdge?.(head.index);
+    }
   }
 
   /**
@@ -112,12 +129,13 @@ export class TtlPulseStimulator implements PulseStimulatorPort {
    */
   halt(reason: string): void {
     this.halted = true;
-    for (const { cancel, index } of this.waiting.values()) {
-      cancel();
+    this.cancelTimer?.();
+    this.cancelTimer = null;
+    for (const { index } of this.queue) {
       this.cancelled++;
       this.o.onEvent?.(`pulse at sample ${index} cancelled before its edge: ${reason}`);
     }
-    this.waiting.clear();
+    this.queue.length = 0;
     this.o.trigger.endPulse();
   }
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { sleep } from '../../controller/clock.js';
+import { type Clock, sleep } from '../../controller/clock.js';
 import { PulseGovernor } from '../../controller/pulseGovernor.js';
 import { levelFor } from '../../drivers/gpio/safeLevel.js';
 import { TtlPulseStimulator } from '../../drivers/gpio/ttlPulseStimulator.js';
@@ -10,14 +10,23 @@ import { VirtualClock } from '../../sim/virtualClock.js';
 
 const LINE = 27;
 
-async function rig(o: { pulseWidth_us: number; minInterval_ms: number; delay_ms: number; fs_Hz?: number }) {
+/**
+ * The stimulator's clock whose timers run late by `lateness()` ms each, as on an event loop
+ * blocked by a GC pause or a slow block (timers never run early on it); the line and the
+ * trigger keep the true clock.
+ */
+function lateTimers(clock: VirtualClock, lateness: () => number): Clock {
+  return { now_ms: () => clock.now_ms(), setTimer: (delay_ms, fn) => clock.setTimer(Math.max(0, delay_ms) + lateness(), fn) };
+}
+
+async function rig(o: { pulseWidth_us: number; minInterval_ms: number; delay_ms: number; fs_Hz?: number; lateness?: () => number }) {
   const clock = new VirtualClock('max');
   const chip = new EmulatedGpioChip(clock);
   const line = await chip.output(LINE, levelFor('inactive', 'high'), 'neuroloop TMS trigger');
   const events: string[] = [];
   const stimulator = new TtlPulseStimulator({
     trigger: new TtlTrigger({ line, activeLevel: 'high', pulseWidth_us: o.pulseWidth_us, clock }),
-    clock,
+    clock: o.lateness === undefined ? clock : lateTimers(clock, o.lateness),
     fs_Hz: o.fs_Hz ?? 1000,
     minInterval_ms: o.minInterval_ms,
     delay_ms: o.delay_ms,
@@ -96,6 +105,51 @@ describe('TtlPulseStimulator (the pulse port on a GPIO TTL line, timed on the ho
         },
       ),
       { numRuns: 60 },
+    );
+  });
+
+  it('a timer that runs late does not squeeze the next edge closer: spacing is held against the last real edge', async () => {
+    // Two pulses 20 samples apart, each leaving 20 ms after its sample; the first one's timer
+    // runs 15 ms late (the loop was blocked), the second's on time. Spaced by scheduled
+    // times they left 5 ms apart; the second must wait for 20 ms after the first real edge.
+    const late = [15, 0, 0, 0];
+    const { clock, stimulator, rising } = await rig({ pulseWidth_us: 1000, minInterval_ms: 20, delay_ms: 20, lateness: () => late.shift() ?? 0 });
+    await arrive(clock, 1);
+    stimulator.fire({ index: 0, t_s: 0, blockEnd: 1 }); // sample taken at 1 ms: due at 21, runs at 36
+    await arrive(clock, 21);
+    stimulator.fire({ index: 20, t_s: 0.02, blockEnd: 21 }); // due at 41, held to 56
+    await sleep(clock, 100);
+    expect(rising()).toEqual([36, 56]);
+    expect(stimulator.counters()).toMatchObject({ fired: 2, spaced: 1, overlapped: 0 });
+  });
+
+  it('however late its timers run, two edges are never closer than minInterval_ms, in pulse order, none lost (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ gap: fc.integer({ min: 0, max: 60 }), blockExtra: fc.integer({ min: 0, max: 30 }) }), { minLength: 2, maxLength: 25 }),
+        fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 30 }),
+        fc.integer({ min: 0, max: 50 }),
+        async (pulses, latenesses, delay_ms) => {
+          const minInterval_ms = 20;
+          let t = 0;
+          const { clock, stimulator, rising } = await rig({ pulseWidth_us: 1000, minInterval_ms, delay_ms, lateness: () => latenesses[t++ % latenesses.length] });
+          const edgesFor: number[] = [];
+          let index = 0;
+          for (const p of pulses) {
+            index += minInterval_ms + p.gap;
+            const blockEnd = index + 1 + p.blockExtra;
+            await arrive(clock, Math.max(clock.now_ms(), blockEnd));
+            stimulator.fire({ index, t_s: index / 1000, blockEnd });
+            edgesFor.push(index);
+          }
+          await sleep(clock, 100 * pulses.length + 50 * latenesses.length);
+          const edges = rising();
+          expect(edges).toHaveLength(pulses.length);
+          for (let i = 1; i < edges.length; i++) expect(edges[i] - edges[i - 1]).toBeGreaterThanOrEqual(minInterval_ms - 1e-9);
+          expect(stimulator.counters()).toMatchObject({ fired: pulses.length, lastIndex: edgesFor.at(-1) });
+        },
+      ),
+      { numRuns: 80 },
     );
   });
 
