@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { states } from './policyStatesSchema.js';
 
 /**
  * The policies of the current modalities (docs/modalities-currents.md): VNS duty cycles,
@@ -10,6 +11,8 @@ const seconds = z.number().finite().positive().max(86_400);
 const amplitude = z.number().finite().min(0);
 const startup = {
   startupDelay_ms: z.number().finite().min(0).default(0).describe('Stimulation stays off this long after the session starts (a baseline, a settling time).'),
+  // Parameter sets by declared state (MedOn, MedOff, ...; docs/markers.md), as every policy with parameters has.
+  ...states,
 };
 const vnsPulse = {
   amplitude_mA: amplitude.describe('Amplitude during an on-period (VNS labelling: 0.25 to 3.5 mA).'),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { formatIssues, formatPath } from './problems.js';
+import { MAX_POLICY_STATES, states } from './policyStatesSchema.js';
 import { tacsPolicySchema, tdcsRampPolicySchema, vnsDutyCyclePolicySchema, vnsResponsivePolicySchema } from './modalityPolicySchema.js';
 export type { TacsPolicyConfig, TdcsRampPolicyConfig, VnsDutyCyclePolicyConfig, VnsResponsivePolicyConfig } from './modalityPolicySchema.js';
 
@@ -24,28 +25,7 @@ const timing = {
   blanking_ms: ms.default(0).describe('After a change the detector is ignored this long.'),
 };
 
-/**
- * A state a marker may declare (docs/markers.md): MedOn, MedOff, ... A letter, then
- * letters, digits, `_` or `-`, at most MAX_STATE_NAME_CHARS.
- */
-export const MAX_STATE_NAME_CHARS = 24;
-export const MAX_POLICY_STATES = 16;
-export const policyStateName = z
-  .string()
-  .min(1)
-  .max(MAX_STATE_NAME_CHARS)
-  .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'must be a state name: a letter, then letters, digits, _ or -');
-/**
- * `states`: parameter sets by declared state. Each set names some of the policy's own
- * numeric parameters (never limits), every set the same ones, and each, put over the
- * policy, must leave it valid (checked by `stateSetProblems` on the whole policy).
- */
-const states = {
-  states: z
-    .record(policyStateName, z.record(z.string(), z.number().finite()))
-    .optional()
-    .describe('Parameter sets by state (e.g. MedOn, MedOff): a marker declaring a state switches the policy to its set from the next frame. Each set names some of this policy\'s numeric parameters, every set the same ones; never limits.'),
-};
+export { MAX_POLICY_STATES, MAX_STATE_NAME_CHARS, policyStateName } from './policyStatesSchema.js';
 
 /**
  * `calibration` (issue 14): the policy's thresholds placed from the patient's own data at
@@ -258,10 +238,17 @@ export function stateSetProblems(policy: Readonly<Record<string, unknown>>): { p
     }
     let known = true;
     for (const key of keys) {
+      // A value that is not a finite number is refused by the set's own schema (config/policyStatesSchema.ts).
+      const value: unknown = set[key];
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        known = false;
+        continue;
+      }
       if (numeric.includes(key)) continue;
       known = false;
-      const what = /^limits\b/.test(key) ? 'limits are not policy parameters: no state can change them' : `not a numeric parameter of the ${kind} policy`;
-      problems.push({ path: ['states', name, key], message: `${what} (its numeric parameters: ${numeric.join(', ') || 'none'})` });
+      // A limits key is refused by the set's own schema (config/policyStatesSchema.ts), with its reason.
+      if (/^limits\b/.test(key)) continue;
+      problems.push({ path: ['states', name, key], message: `not a numeric parameter of the ${kind} policy (its numeric parameters: ${numeric.join(', ') || 'none'})` });
     }
     const sorted = [...keys].sort().join(', ');
     if (first === null) first = { name, keys: sorted };

@@ -6,7 +6,7 @@ import { runCli, tempDir } from '../helpers/cli.js';
 
 /** The doors of docs/markers.md that need no broker: `neuroloop mark`'s own checks, and a replayed file's [marker] annotations. */
 
-type Step = { index: number; t_s: number; events: { kind: string; reason: string; t_s: number; marker?: unknown; state?: string; ok?: boolean }[] };
+type Step = { index: number; t_s: number; events: { kind: string; reason: string; t_s: number; marker?: unknown; state?: string; ok?: boolean; changed?: Record<string, number>; previous?: Record<string, number> }[] };
 const stepsOf = (path: string): Step[] =>
   readFileSync(path, 'utf8')
     .split('\n')
@@ -90,6 +90,20 @@ describe('a replayed recording\'s [marker] annotations', () => {
     await writer.close('end of data');
     return file;
   }
+
+  it('switch a current modality\'s policy too: responsive VNS takes its MedOn threshold from the marker on', async () => {
+    const file = await recording('neuroloop-0.1.0');
+    const trace = join(tempDir(), 'trace.ndjson');
+    const vnsStates = 'policy.states={MedOn: {threshold: 3.5}, MedOff: {threshold: 2}}';
+    const r = await runCli(['replay', file, '--config', 'config/examples/vns-responsive.yaml', '--channels', 'ch0', '--set', vnsStates, '--trace', trace, '--log-format', 'json']);
+    expect(r.code, r.stderr).toBe(0);
+    const switched = stepsOf(trace).flatMap((s) => s.events).filter((e) => e.kind === 'policy-state');
+    expect(switched.map((e) => [e.t_s, e.state, e.ok, e.changed])).toEqual([
+      [10, 'MedOn', true, { threshold: 3.5 }],
+      [12, 'Lunch', false, undefined],
+    ]);
+    expect(switched[0].previous).toEqual({ threshold: 2 });
+  });
 
   it('come back as the same markers (a state switches the policy; an unknown one changes nothing); broken ones and other annotations stay annotations', async () => {
     const file = await recording('neuroloop-0.1.0');

@@ -84,7 +84,12 @@ describe('config', () => {
 });
 
 describe('GPIO lines and the trigger, checked before any line is claimed', () => {
-  const base = { source: { kind: 'sim', fs_Hz: 1000 }, limits: { pulses: { minInterval_ms: 20, maxPerTrain: 30, maxTrainDuration_ms: 2000, minInterTrain_ms: 8000, maxPerSession: 600 } } };
+  const base = {
+    source: { kind: 'sim', fs_Hz: 1000 },
+    stimulator: { kind: 'simulated', modality: 'ttl' },
+    limits: { amplitude_mA: { max: 0 }, pulses: { minInterval_ms: 20, maxPerTrain: 30, maxTrainDuration_ms: 2000, minInterTrain_ms: 8000, maxPerSession: 600 } },
+    pulses: { schedule: { kind: 'pattern', burstRate_Hz: 1, on_s: 1, total: 5 } },
+  };
   const message = (raw: unknown): string => {
     try {
       parseConfig(raw, 'test.yaml');

@@ -21,6 +21,9 @@ describe('stimulator.modality', () => {
 
   it('pulses need tms or ttl; tms and ttl need pulses and their limits and deliver no current', () => {
     expect(problemsOf({ source: sim, limits: { pulses: PULSE_LIMITS }, pulses: PULSES })).toEqual(['stimulator.modality: is dbs, but the pulses section fires pulses: set tms or ttl']);
+    // Pulse limits on a modality that fires no pulses would look applied: refused like limits.vns and limits.current.
+    expect(problemsOf({ source: sim, limits: { pulses: PULSE_LIMITS } })).toEqual(['limits.pulses: applies to stimulator.modality tms or ttl only (it is dbs): remove it or set the modality']);
+    expect(problemsOf({ source: sim, stimulator: { kind: 'simulated', modality: 'vns' }, limits: { ...VNS_LIMITS, pulses: PULSE_LIMITS }, policy: VNS_POLICY })).toEqual(['limits.pulses: applies to stimulator.modality tms or ttl only (it is vns): remove it or set the modality']);
     expect(problemsOf({ source: sim, stimulator: { kind: 'simulated', modality: 'ttl' }, limits: { pulses: PULSE_LIMITS }, pulses: PULSES })).toEqual([]);
     expect(problemsOf({ source: sim, stimulator: { kind: 'simulated', modality: 'tms' } })).toEqual([
       'pulses: is missing, but stimulator.modality tms delivers pulses: add a pulses section (schedule)',

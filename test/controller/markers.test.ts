@@ -83,10 +83,37 @@ describe('policy.states (config)', () => {
     const problems = (states: unknown) => configProblems({ ...base, policy: { ...dual, states } });
     expect(problems({ MedOn: { upperThresh: 1 } })).toEqual([expect.stringMatching(/^policy\.states\.MedOn\.upperThresh: not a numeric parameter of the dual-threshold policy \(its numeric parameters: lowerThreshold, upperThreshold, /)]);
     expect(problems({ MedOn: { 'limits.amplitude_mA': 10 } })).toEqual([expect.stringMatching(/^policy\.states\.MedOn\.limits\.amplitude_mA: limits are not policy parameters: no state can change them/)]);
-    expect(problems({ MedOn: { limits: { amplitude_mA: { max: 10 } } } })).toEqual(['policy.states.MedOn.limits: expected number, got object']);
+    expect(problems({ MedOn: { limits: { amplitude_mA: { max: 10 } } } })).toEqual([expect.stringMatching(/^policy\.states\.MedOn\.limits: limits are not policy parameters: no state can change them/)]);
+    expect(problems({ MedOn: { upperThreshold: 'high' } })).toEqual(['policy.states.MedOn.upperThreshold: expected a finite number, got string']);
     // The requested amplitude of a threshold policy is a policy parameter; the limit of the same name is not.
     expect(problems({ MedOn: { amplitude_mA: 10 } })[0]).toMatch(/^policy\.states\.MedOn\.amplitude_mA: not a numeric parameter/);
     expect(problems({ MedOn: { kind: 1 } })[0]).toMatch(/^policy\.states\.MedOn\.kind: not a numeric parameter/);
+  });
+
+  it('the current modalities\' policies take states too, and each set must fit the modality\'s limits as the policy must', () => {
+    const vns = {
+      source: { kind: 'sim', fs_Hz: 250 },
+      stimulator: { kind: 'simulated', modality: 'vns' },
+      limits: { amplitude_mA: { max: 3.5 }, frequency_Hz: { min: 20, max: 30 }, pulseWidth_us: { min: 250, max: 500 }, rampUp_mA_per_s: 1, rampDown_mA_per_s: 1, vns: { maxOn_s: 30, minOff_s: 60 } },
+    };
+    const responsive = { kind: 'vns-responsive', threshold: 2, amplitude_mA: 1.5, on_s: 30, ramp_s: 2, off_s: 60 };
+    const config = parseConfig({ ...vns, policy: { ...responsive, states: { MedOn: { threshold: 3 }, MedOff: { threshold: 2 } } } });
+    expect(config.policy.kind === 'vns-responsive' && config.policy.states).toEqual({ MedOn: { threshold: 3 }, MedOff: { threshold: 2 } });
+    const problems = (states: unknown) => configProblems({ ...vns, policy: { ...responsive, states } });
+    // A set's own value over a limit is named on it; a value it keeps that its other values make too much is named on the set.
+    expect(problems({ MedOn: { on_s: 40, amplitude_mA: 3 } })).toEqual([
+      'policy.states.MedOn.on_s: is 40 s, longer than limits.vns.maxOn_s (30 s): the governor would cut every on-period short',
+      'policy.states.MedOn: with this set, policy.ramp_s 2 s to 3 mA is faster than limits.rampUp_mA_per_s (1 mA/s) allows: the governor would stretch the ramp; make ramp_s at least 3 s',
+    ]);
+    expect(problems({ MedOn: { amplitude_mA: 4 } })[0]).toBe('policy.states.MedOn.amplitude_mA: is 4 mA, more than limits.amplitude_mA.max (3.5 mA)');
+    const tdcs = {
+      source: { kind: 'sim', fs_Hz: 250 },
+      stimulator: { kind: 'simulated', modality: 'tdcs' },
+      limits: { amplitude_mA: { max: 2 }, rampUp_mA_per_s: 1, rampDown_mA_per_s: 1, current: { maxDuration_s: 1200, maxCharge_mC: 2400, minRamp_s: 10 } },
+    };
+    const ramp = { kind: 'tdcs-ramp', amplitude_mA: 1, ramp_s: 30, duration_s: 1200 };
+    expect(configProblems({ ...tdcs, policy: { ...ramp, states: { MedOn: { amplitude_mA: 2 } } } })).toEqual([]);
+    expect(configProblems({ ...tdcs, policy: { ...ramp, states: { MedOn: { amplitude_mA: 2.5 } } } })[0]).toBe('policy.states.MedOn.amplitude_mA: is 2.5 mA, more than limits.amplitude_mA.max (2 mA)');
   });
 
   it('refuses a set that leaves the policy invalid, sets that name different parameters, bad names, and states on the off policy', () => {
