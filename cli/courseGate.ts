@@ -40,6 +40,17 @@ export function ledgerPathOf(config: Config, configDir: string): string {
   return isAbsolute(own) ? own : resolve(configDir, own);
 }
 
+/**
+ * A ledger named by rig.courseLedger must be in a folder that is there (a mistyped path must
+ * not start a fresh, empty course) and be a file if it exists. `run` and `course` both ask,
+ * so `course` never calls a course fine that `run` would refuse. Throws InputError (exit 2).
+ */
+export function checkLedgerPlace(config: Config, path: string): void {
+  if (config.rig.courseLedger === undefined) return;
+  if (!existsSync(dirname(path)) || !statSync(dirname(path)).isDirectory()) throw new InputError(`rig.courseLedger: the folder ${dirname(path)} does not exist; create it first (a new folder would be a new, empty course)`);
+  if (existsSync(path) && !statSync(path).isFile()) throw new InputError(`rig.courseLedger: ${path} is not a file`);
+}
+
 /** What the rig delivers, for the ledger's rows. */
 export function modalityOf(config: Config): string {
   return config.stimulator.modality;
@@ -67,11 +78,7 @@ export class CourseGate {
     const limits = config.limits.course;
     if (limits === undefined) return null;
     const path = ledgerPathOf(config, configDir);
-    if (config.rig.courseLedger !== undefined) {
-      // A mistyped ledger path must not start a fresh course: its folder must already be there.
-      if (!existsSync(dirname(path)) || !statSync(dirname(path)).isDirectory()) throw new InputError(`rig.courseLedger: the folder ${dirname(path)} does not exist; create it first (a new folder would be a new, empty course)`);
-      if (existsSync(path) && !statSync(path).isFile()) throw new InputError(`rig.courseLedger: ${path} is not a file`);
-    }
+    checkLedgerPlace(config, path);
     let lock: RigLock;
     try {
       lock = acquireRigLock(courseLockPath(path));

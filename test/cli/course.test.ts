@@ -135,6 +135,11 @@ describe('a course of sessions (limits.course and the rig\'s ledger)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/rig\.courseLedger: the folder .*no\/such\/folder does not exist; create it first/);
     expect(existsSync(join(dir, 'no'))).toBe(false);
+    // `course` agrees with `run`: it does not call a course fine that run would refuse.
+    const shown = await runCli(['course', '--config', lost]);
+    expect(shown.code).toBe(2);
+    expect(shown.stderr).toMatch(/rig\.courseLedger: the folder .*no\/such\/folder does not exist; create it first/);
+    expect(shown.stdout).toBe('');
     // 100 pulses a day, but one iTBS session is 600: no session could ever start.
     const tight = courseConfig(tempDir(), 'sessionsPerDay: 10\n    minInterval_min: 50\n    dailyPulses: 100');
     const check = await runCli(['config', 'check', tight]);
