@@ -151,6 +151,7 @@ function markerFromArgs(text: string | undefined, v: { drug?: string; dose?: str
     if (missing.length > 0) throw new InputError(`--${missing[0]} is required with --${given[0]} (a medication is --drug, --dose, --unit and --route, e.g. --drug levodopa --dose 100 --unit mg --route oral)`);
     // A plain decimal only: Number() would take 0x10 as 16 mg.
     const dose = v.dose !== undefined && /^\s*\d+(\.\d+)?([eE][-+]?\d+)?\s*$/.test(v.dose) ? Number(v.dose) : Number.NaN;
+    if (v.dose !== undefined && /^\s*-\s*\d/.test(v.dose)) throw new InputError(`--dose (medication.dose): must be > 0, got ${JSON.stringify(v.dose)}`);
     if (v.dose === undefined || !Number.isFinite(dose)) throw new InputError(`--dose (medication.dose): expected a decimal number such as 100 or 0.5, got ${JSON.stringify(v.dose)}`);
     candidate.medication = { drug: v.drug, dose, unit: v.unit, route: v.route };
   }

@@ -25,6 +25,7 @@ describe('neuroloop mark: arguments', () => {
     const mark = (extra: string[]) => runCli(['mark', '--mqtt', 'mqtt://127.0.0.1:1', '--rig', 'r1', ...extra]);
     const cases: [string[], string][] = [
       [['--drug', 'levodopa', '--dose', '0', '--unit', 'mg', '--route', 'oral'], '--dose (medication.dose): must be > 0'],
+      [['--drug', 'levodopa', '--dose=-5', '--unit', 'mg', '--route', 'oral'], '--dose (medication.dose): must be > 0, got "-5"'],
       [['--drug', 'levodopa', '--dose', 'lots', '--unit', 'mg', '--route', 'oral'], '--dose (medication.dose): expected a decimal number such as 100 or 0.5, got "lots"'],
       [['--drug', 'levodopa', '--dose', '0x10', '--unit', 'mg', '--route', 'oral'], '--dose (medication.dose): expected a decimal number such as 100 or 0.5, got "0x10"'],
       [['--drug', 'levodopa', '--dose', '100', '--unit', 'mg', '--route', 'oral', '--drug', 'aspirin'], 'mark: --drug is given twice; give each flag once'],
