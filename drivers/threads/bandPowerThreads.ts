@@ -8,14 +8,20 @@ export const CONTROL = {
   generation: 0,
   /** Ring position of the windows to compute. */
   start: 1,
-  /** Workers that finished the current generation. */
+  /** Bumped by a worker after each answer: the word the main thread sleeps on (the answers themselves are in `ack`). */
   done: 2,
   /** Non-zero: a worker's compute threw (1 + its group). */
   failed: 3,
   /** Non-zero: workers leave their loop and end. */
   stop: 4,
+  /** First of one slot per worker: slot ack + group - 1 holds the last generation that worker finished. */
+  ack: 5,
 } as const;
-const CONTROL_SLOTS = 5;
+
+/** Int32 slots of the control array for `workers` workers. */
+export function controlSlots(workers: number): number {
+  return CONTROL.ack + workers;
+}
 
 /** What a band-power worker is started with (worker_threads' workerData). */
 export interface BandPowerWorkerData {
@@ -73,7 +79,7 @@ function startThreads(spec: BandPowerSpec, threads: number): BandPowerRunner {
   const ringBytes = 2 * spec.window * Float64Array.BYTES_PER_ELEMENT;
   const ringsBuffer = new SharedArrayBuffer(spec.channels * ringBytes);
   const powerBuffer = new SharedArrayBuffer(spec.bands.length * spec.channels * Float64Array.BYTES_PER_ELEMENT);
-  const controlBuffer = new SharedArrayBuffer(CONTROL_SLOTS * Int32Array.BYTES_PER_ELEMENT);
+  const controlBuffer = new SharedArrayBuffer(controlSlots(groups.length - 1) * Int32Array.BYTES_PER_ELEMENT);
   const rings = sharedRings(ringsBuffer, spec);
   const power = sharedPower(powerBuffer, spec);
   const control = new Int32Array(controlBuffer);
@@ -107,18 +113,33 @@ function startThreads(spec: BandPowerSpec, threads: number): BandPowerRunner {
     for (const worker of workers) void worker.terminate();
   };
 
+  /** True when every worker has answered `generation` (its own ack slot says so). */
+  const allAnswered = (generation: number): boolean => {
+    for (let w = 0; w < workerCount; w++) if (Atomics.load(control, CONTROL.ack + w) !== generation) return false;
+    return true;
+  };
+
   const compute = (start: number): void => {
     if (closed) throw new Error('band power: the runner was closed');
-    Atomics.store(control, CONTROL.done, 0);
     Atomics.store(control, CONTROL.start, start);
-    Atomics.add(control, CONTROL.generation, 1);
+    const generation = (Atomics.add(control, CONTROL.generation, 1) + 1) | 0;
     Atomics.notify(control, CONTROL.generation);
-    kernel.compute(rings, start, own.from, own.to, power);
+    try {
+      kernel.compute(rings, start, own.from, own.to, power);
+    } catch (error) {
+      // The workers are still on this generation: a later compute must not race them.
+      close();
+      throw error;
+    }
     const limit_ms = answered ? ANSWER_MS : FIRST_ANSWER_MS;
     const deadline = performance.now() + limit_ms;
-    for (let done = Atomics.load(control, CONTROL.done); done < workerCount; done = Atomics.load(control, CONTROL.done)) {
+    // Each worker acknowledges the generation it computed, so an answer can never be counted
+    // for the wrong compute. `done` changes with every answer: read before the acks are
+    // checked, an answer that lands in between makes the wait return at once.
+    for (let done = Atomics.load(control, CONTROL.done); !allAnswered(generation); done = Atomics.load(control, CONTROL.done)) {
       const left_ms = deadline - performance.now();
       if (left_ms <= 0 || Atomics.wait(control, CONTROL.done, done, left_ms) === 'timed-out') {
+        if (allAnswered(generation)) break;
         close();
         throw new Error(`${workerTrouble ?? 'a band-power worker'} did not answer within ${limit_ms} ms (signals.threads)`);
       }

@@ -3,12 +3,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
 // From dist/: the workers run dist/drivers/threads/bandPowerWorker.js (npm test builds first).
-import { bandPowerThreads, channelGroups } from '../../dist/drivers/threads/bandPowerThreads.js';
+import { CONTROL, bandPowerThreads, channelGroups, controlSlots, sharedPower, sharedRings } from '../../dist/drivers/threads/bandPowerThreads.js';
+import { ChannelBandPower } from '../../dist/signals/channelBandPower.js';
 import { FeatureExtractor, type FeatureExtractorOptions, type FeatureFrame } from '../../dist/signals/featureExtractor.js';
 import { designFilterChain } from '../../dist/signals/filterChain.js';
 import { SeededRandom } from '../../dist/sim/seededRandom.js';
@@ -90,6 +92,86 @@ describe('band power over worker threads (signals.threads)', () => {
       for (const threads of [2, 3, 5]) expect(bytesOf(frames(options(11, window, threads), x, 7))).toBe(reference);
     });
   }
+
+  it('a worker ignores a late notify of a generation it already answered (the stale-power race of 2026-12-07)', async () => {
+    // The main thread bumps the generation, then notifies. Descheduled in between, its notify
+    // can reach a worker that already saw the bump, computed and went back to sleep: the
+    // worker must not take that wake-up for new work (it once answered twice, and the main
+    // thread read another worker's channels before they were written).
+    const spec = { fs_Hz: 250, channels: 4, window: 16, segment: 16, bands: [{ name: 'b', lo_Hz: 10, hi_Hz: 60 }] };
+    const rings = new SharedArrayBuffer(spec.channels * 2 * spec.window * 8);
+    const powerBuffer = new SharedArrayBuffer(spec.bands.length * spec.channels * 8);
+    const controlBuffer = new SharedArrayBuffer(controlSlots(1) * 4);
+    const control = new Int32Array(controlBuffer);
+    const power = sharedPower(powerBuffer, spec);
+    const ring = sharedRings(rings, spec);
+    const random = new SeededRandom(5);
+    for (const r of ring) for (let i = 0; i < r.length; i++) r[i] = random.uniform() - 0.5;
+    const expected = spec.bands.map(() => new Float64Array(spec.channels));
+    new ChannelBandPower(spec).compute(ring, 3, 0, spec.channels, expected);
+    const worker = new Worker(new URL('../../dist/drivers/threads/bandPowerWorker.js', import.meta.url), { workerData: { spec, rings, power: powerBuffer, control: controlBuffer, group: 1, from: 2, to: 4 } });
+    const sleep = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+    try {
+      Atomics.store(control, CONTROL.start, 3);
+      Atomics.add(control, CONTROL.generation, 1);
+      Atomics.notify(control, CONTROL.generation);
+      const deadline = Date.now() + 10_000;
+      while (Atomics.load(control, CONTROL.ack) !== 1 && Date.now() < deadline) sleep(1);
+      expect(Atomics.load(control, CONTROL.ack)).toBe(1);
+      expect(Array.from(power[0].subarray(2, 4))).toEqual(Array.from(expected[0].subarray(2, 4)));
+      const done = Atomics.load(control, CONTROL.done);
+      power[0].fill(-1);
+      // The late notify: wait until it wakes the worker asleep on generation 1.
+      let woken = 0;
+      while (woken === 0 && Date.now() < deadline) {
+        woken = Atomics.notify(control, CONTROL.generation);
+        if (woken === 0) sleep(1);
+      }
+      expect(woken).toBe(1);
+      expect(Atomics.wait(control, CONTROL.done, done, 300)).toBe('timed-out'); // no second answer
+      expect(Array.from(power[0])).toEqual([-1, -1, -1, -1]); // nothing recomputed
+      // And the worker still answers the next real generation.
+      Atomics.store(control, CONTROL.start, 3);
+      Atomics.add(control, CONTROL.generation, 1);
+      Atomics.notify(control, CONTROL.generation);
+      while (Atomics.load(control, CONTROL.ack) !== 2 && Date.now() < deadline) sleep(1);
+      expect(Atomics.load(control, CONTROL.ack)).toBe(2);
+      expect(Array.from(power[0].subarray(2, 4))).toEqual(Array.from(expected[0].subarray(2, 4)));
+    } finally {
+      Atomics.store(control, CONTROL.stop, 1);
+      Atomics.add(control, CONTROL.generation, 1);
+      Atomics.notify(control, CONTROL.generation);
+      await worker.terminate();
+    }
+  });
+
+  it('every one of many quick computes matches one thread bit for bit (tiny windows, more threads than cores)', () => {
+    // Tiny windows make the handshake, not the transform, the bulk of each compute: the
+    // late-notify race showed here about once in 10^5 computes before it was fixed.
+    const random = new SeededRandom(11);
+    for (const [threads, channels, window] of [[3, 9, 9], [5, 11, 24], [7, 15, 25]] as const) {
+      const spec = { fs_Hz: 250, channels, window, segment: window, bands: [{ name: 'b', lo_Hz: 10, hi_Hz: 60 }] };
+      const runner = bandPowerThreads(threads)(spec);
+      const reference = new ChannelBandPower(spec);
+      const rings = Array.from({ length: channels }, () => new Float64Array(2 * window));
+      const expected = [new Float64Array(channels)];
+      try {
+        for (let k = 0; k < 3000; k++) {
+          for (let c = 0; c < channels; c++) {
+            for (let i = 0; i < 2 * window; i++) rings[c][i] = runner.rings[c][i] = random.uniform() - 0.5;
+          }
+          const start = Math.floor(random.uniform() * window);
+          runner.compute(start);
+          reference.compute(rings, start, 0, channels, expected);
+          for (let c = 0; c < channels; c++) {
+            if (!Object.is(runner.power[0][c], expected[0][c])) expect({ threads, k, c, power: runner.power[0][c] }).toEqual({ threads, k, c, power: expected[0][c] });
+          }
+        }
+      } finally {
+        runner.close();
+      }
+    }
+  });
 
   it('refuses to compute after close, and its workers never keep the process alive', () => {
     const x = signal(4, 500, 250, 3);
