@@ -170,12 +170,18 @@ describe('libgpiod tools backend', () => {
     expect(chip.description).toBe('libgpiod v2 tools, gpiochip0 "pinctrl-bcm2711"');
     const enable = await chip.output(17, 0, 'neuroloop enable');
     await enable.set(1);
+    // The driver takes a gpioset still running after its 50 ms grace as holding the line; on a
+    // loaded machine the fake tool's shell may not have logged its arguments by then (this
+    // test once failed so under CI load): wait for the log, then release.
+    await vi.waitFor(() =>
+      expect(calls()).toEqual([
+        ['gpiodetect'],
+        ['gpioset', '--chip', 'gpiochip0', '--consumer', 'neuroloop enable', '17=0'],
+        ['gpioset', '--chip', 'gpiochip0', '--consumer', 'neuroloop enable', '17=1'],
+      ]),
+      { timeout: 10_000 },
+    );
     await enable.release();
-    expect(calls()).toEqual([
-      ['gpiodetect'],
-      ['gpioset', '--chip', 'gpiochip0', '--consumer', 'neuroloop enable', '17=0'],
-      ['gpioset', '--chip', 'gpiochip0', '--consumer', 'neuroloop enable', '17=1'],
-    ]);
   });
 
   it('v1: gpioset --mode=signal CHIP LINE=VAL (no consumer option)', async () => {
