@@ -1,7 +1,9 @@
+import { dirname, resolve } from 'node:path';
 import { configJsonSchema } from '../config/jsonSchema.js';
 import { loadConfigFile } from '../config/load.js';
 import { sourceNominalFs_Hz } from '../config/schema.js';
 import { InputError } from '../drivers/inputError.js';
+import { checkLedgerPlace, ledgerPathOf } from './courseGate.js';
 import { checkPulsePattern } from './pulsePatternCheck.js';
 import { CONFIG_HELP } from './helpTexts.js';
 
@@ -25,6 +27,8 @@ export function configCommand(argv: string[]): number {
     const config = loadConfigFile(rest[0]);
     const fs_Hz = sourceNominalFs_Hz(config.source);
     if (fs_Hz !== undefined) checkPulsePattern(config, fs_Hz, `${rest[0]}: pulses.schedule`);
+    // A course's ledger named in a folder that is not there would be refused by run: say so now.
+    if (config.limits.course !== undefined) checkLedgerPlace(config, ledgerPathOf(config, dirname(resolve(rest[0]))));
     process.stdout.write(`${rest[0]}: ok (rig ${config.rig.id}, source ${config.source.kind}, policy ${config.policy.kind})\n`);
     return 0;
   }

@@ -140,6 +140,9 @@ describe('a course of sessions (limits.course and the rig\'s ledger)', () => {
     expect(shown.code).toBe(2);
     expect(shown.stderr).toMatch(/rig\.courseLedger: the folder .*no\/such\/folder does not exist; create it first/);
     expect(shown.stdout).toBe('');
+    const checked = await runCli(['config', 'check', lost]);
+    expect(checked.code).toBe(2);
+    expect(checked.stderr).toMatch(/rig\.courseLedger: the folder .*no\/such\/folder does not exist; create it first/);
     // 100 pulses a day, but one iTBS session is 600: no session could ever start.
     const tight = courseConfig(tempDir(), 'sessionsPerDay: 10\n    minInterval_min: 50\n    dailyPulses: 100');
     const check = await runCli(['config', 'check', tight]);
