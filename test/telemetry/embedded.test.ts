@@ -11,6 +11,16 @@ const args = (extra: string[]): string[] => [
   'run', '--config', 'config/examples/sim-adbs.yaml', '--set', 'signals.biomarker.baseline_s=1', '--set', 'policy.startupDelay_ms=1000', ...extra,
 ];
 
+/** An 8 s session on its own embedded broker, commands on or off, and a watcher of everything once the rig is online. */
+async function onlineSession(commands: boolean) {
+  const port = await freePort();
+  const cli = startCli(args(['--duration', '8', '--set', `telemetry.embedded.port=${port}`, '--set', `telemetry.commands.enabled=${commands}`]));
+  await waitForPort(port);
+  const watcher = await Recorder.connect(`mqtt://127.0.0.1:${port}`, 'neuroloop/#');
+  await watcher.waitFor<{ state: string }>('/status', (s) => s.state === 'online');
+  return { cli, watcher };
+}
+
 describe('zero set-up: the embedded broker started by neuroloop run', () => {
   it('listens on loopback, says how to watch it, and serves status, features and stim', async () => {
     const port = await freePort();
@@ -27,12 +37,7 @@ describe('zero set-up: the embedded broker started by neuroloop run', () => {
 
   // The session's own telemetry goes into the embedded broker without a client (brokerLink): commands must still arrive.
   it('takes commands: an unknown one is refused with an ack, an e-stop is acked and latched, and the exit leaves status offline', async () => {
-    const port = await freePort();
-    const url = `mqtt://127.0.0.1:${port}`;
-    const cli = startCli(args(['--duration', '8', '--set', `telemetry.embedded.port=${port}`, '--set', 'telemetry.commands.enabled=true']));
-    await waitForPort(port);
-    const watcher = await Recorder.connect(url, 'neuroloop/#');
-    await watcher.waitFor<{ state: string }>('/status', (s) => s.state === 'online');
+    const { cli, watcher } = await onlineSession(true);
     await watcher.client.publishAsync('neuroloop/sim-patient/cmd/limits', JSON.stringify({ id: 'l1', params: { amplitude_mA: 100 } }), { qos: 1 });
     expect(ackPayload.parse(await watcher.waitFor<{ id: string | null }>('/cmd/ack', (a) => a.id === 'l1', 5000))).toMatchObject({ ok: false, error: expect.stringMatching(/unknown command "limits"/) });
     await watcher.client.publishAsync('neuroloop/sim-patient/cmd/estop', JSON.stringify({ id: 'e1', reason: 'test' }), { qos: 1 });
@@ -47,12 +52,7 @@ describe('zero set-up: the embedded broker started by neuroloop run', () => {
   });
 
   it('with commands disabled (the default) it still takes an e-stop, and nothing else: an e-stop is never refused while the process runs', async () => {
-    const port = await freePort();
-    const url = `mqtt://127.0.0.1:${port}`;
-    const cli = startCli(args(['--duration', '8', '--set', `telemetry.embedded.port=${port}`, '--set', 'telemetry.commands.enabled=false']));
-    await waitForPort(port);
-    const watcher = await Recorder.connect(url, 'neuroloop/#');
-    await watcher.waitFor<{ state: string }>('/status', (s) => s.state === 'online');
+    const { cli, watcher } = await onlineSession(false);
     // Not listened to: no ack, no effect.
     await watcher.client.publishAsync('neuroloop/sim-patient/cmd/reset', JSON.stringify({ id: 'r1' }), { qos: 1 });
     await watcher.client.publishAsync('neuroloop/sim-patient/cmd/estop', JSON.stringify({ id: 'e1', reason: 'read-only rig' }), { qos: 1 });
