@@ -11,8 +11,6 @@ const seconds = z.number().finite().positive().max(86_400);
 const amplitude = z.number().finite().min(0);
 const startup = {
   startupDelay_ms: z.number().finite().min(0).default(0).describe('Stimulation stays off this long after the session starts (a baseline, a settling time).'),
-  // Parameter sets by declared state (MedOn, MedOff, ...; docs/markers.md), as every policy with parameters has.
-  ...states,
 };
 const vnsPulse = {
   amplitude_mA: amplitude.describe('Amplitude during an on-period (VNS labelling: 0.25 to 3.5 mA).'),
@@ -36,6 +34,8 @@ export const vnsDutyCyclePolicySchema = z
     ...vnsCycle,
     off_s: seconds.describe('Off-period between two on-periods (compare limits.vns.minOff_s).'),
     ...startup,
+    // Parameter sets by declared state (MedOn, MedOff, ...; docs/markers.md), as every policy with parameters has.
+    ...states,
   })
   .superRefine((p, ctx) => rampsFit(p.ramp_s, 'on_s', p.on_s, ctx));
 
@@ -48,6 +48,8 @@ export const vnsResponsivePolicySchema = z
     onset_ms: z.number().finite().min(0).default(0).describe('The biomarker must stay above the threshold this long before the on-period starts.'),
     off_s: seconds.describe('The least time at 0 mA after an on-period before the next may start (compare limits.vns.minOff_s); a rise in it is ignored.'),
     ...startup,
+    // Parameter sets by declared state (MedOn, MedOff, ...; docs/markers.md), as every policy with parameters has.
+    ...states,
   })
   .superRefine((p, ctx) => rampsFit(p.ramp_s, 'on_s', p.on_s, ctx));
 
@@ -55,6 +57,8 @@ const currentSession = {
   ramp_s: z.number().finite().positive().max(3600).default(30).describe('Ramp up at the start and down at the end (tens of seconds is usual).'),
   duration_s: seconds.describe('Time with current on, both ramps included (compare limits.current.maxDuration_s): the ramp down ends duration_s after the ramp up began.'),
   ...startup,
+  // Parameter sets by declared state (MedOn, MedOff, ...; docs/markers.md), as every policy with parameters has.
+  ...states,
 };
 
 export const tdcsRampPolicySchema = z
